@@ -1,0 +1,93 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import {
+  allOf as allOfGuards,
+  anyOf as anyOfGuards,
+  createAuthenticator,
+  isOidcGuardError,
+  not as notGuard,
+  requireAnyRole as anyRoleGuard,
+  requireAnyScope as anyScopeGuard,
+  requireClaim as claimGuard,
+  requireRole as roleGuard,
+  requireScope as scopeGuard,
+  type AuthContext,
+  type AuthenticateOptions,
+  type Authenticator,
+  type ClaimPredicate,
+  type ClaimValue,
+  type Guard,
+} from '../../src/index.js'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `authenticate()`; undefined on optional routes without a token. */
+      auth?: AuthContext
+    }
+  }
+}
+
+const AUTHENTICATOR = Symbol('oidc-guard.authenticator')
+type TaggedRequest = Request & { [AUTHENTICATOR]?: Authenticator }
+
+/** A guard usable as Express route middleware, and still a guard for `allOf`/`anyOf`/`not`. */
+export type GuardMiddleware = RequestHandler & Guard
+
+function fail(authenticator: Authenticator, error: unknown, res: Response, next: NextFunction): void {
+  if (authenticator.options.forwardErrors || !isOidcGuardError(error)) return next(error)
+  res.status(error.status).set(error.headers).json(error.body)
+}
+
+/**
+ * Middleware that verifies the bearer token and sets `req.auth`. Answers 400/401/503 itself
+ * (or, with `forwardErrors`, passes the error to `next`).
+ * @example app.use(authenticate({ issuer, audience: 'orders-api' }))
+ */
+export function authenticate(options: AuthenticateOptions): RequestHandler {
+  const authenticator = createAuthenticator(options)
+  return async function authenticateMiddleware(req, res, next) {
+    ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
+    try {
+      req.auth = await authenticator.authenticate(req)
+    } catch (error) {
+      return fail(authenticator, error, res, next)
+    }
+    next()
+  }
+}
+
+/** Turns any core guard into route middleware that answers 403 on denial. */
+export function authorize(guard: Guard): GuardMiddleware {
+  function guardMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const authenticator = (req as TaggedRequest)[AUTHENTICATOR]
+    if (authenticator === undefined) {
+      return next(new Error(`${guard.description} runs only after authenticate()`))
+    }
+    try {
+      authenticator.authorize(guard, req.auth, req)
+    } catch (error) {
+      return fail(authenticator, error, res, next)
+    }
+    next()
+  }
+  return Object.assign(guardMiddleware, {
+    description: guard.description,
+    descriptor: guard.descriptor,
+    evaluate: guard.evaluate,
+  })
+}
+
+export const requireScope = (...scopes: string[]) => authorize(scopeGuard(...scopes))
+export const requireAnyScope = (...scopes: string[]) => authorize(anyScopeGuard(...scopes))
+export const requireRole = (...roles: string[]) => authorize(roleGuard(...roles))
+export const requireAnyRole = (...roles: string[]) => authorize(anyRoleGuard(...roles))
+export const requireClaim = (
+  name: string,
+  expected: ClaimValue | readonly ClaimValue[] | ClaimPredicate,
+) => authorize(claimGuard(name, expected))
+export const allOf = (...guards: Guard[]) => authorize(allOfGuards(...guards))
+export const anyOf = (...guards: Guard[]) => authorize(anyOfGuards(...guards))
+export const not = (guard: Guard) => authorize(notGuard(guard))
+
+export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'

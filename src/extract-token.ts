@@ -1,0 +1,119 @@
+import { InvalidRequestError, InvalidTokenError } from './errors.js'
+import type { TokenLocation } from './options.js'
+import type { AuthRequest, HeaderValue } from './types.js'
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+export interface ExtractOptions {
+  readonly tokenLocations: readonly TokenLocation[]
+  readonly maxTokenLength: number
+  readonly realm: string
+}
+
+/** What extraction found: a token, or no credentials at all. */
+export type Extracted = string | undefined
+
+function authorizationValues(request: AuthRequest): readonly string[] | string | undefined {
+  const raw = request.rawHeaders
+  if (raw === undefined) return normalize(request.headers.authorization)
+  let first: string | undefined
+  let all: string[] | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue
+    const value = raw[i + 1] as string
+    if (first === undefined) first = value
+    else (all ??= [first]).push(value)
+  }
+  return all ?? first
+}
+
+function normalize(value: HeaderValue): readonly string[] | string | undefined {
+  if (Array.isArray(value)) return value.length === 1 ? value[0] : value
+  return value
+}
+
+function bearerFromHeader(value: string, options: ExtractOptions): Extracted {
+  const space = value.indexOf(' ')
+  const scheme = space === -1 ? value : value.slice(0, space)
+  // RFC 7235 §2.1: the scheme is case-insensitive. Another scheme is not a bearer credential.
+  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined
+  let start = space
+  while (start !== -1 && value.charCodeAt(start) === 32) start++
+  const token = start === -1 ? '' : value.slice(start).trimEnd()
+  if (token === '') {
+    throw new InvalidRequestError('The Authorization header has no bearer token', {
+      realm: options.realm,
+    })
+  }
+  return checkToken(token, options)
+}
+
+function checkToken(token: string, options: ExtractOptions): string {
+  if (token.length > options.maxTokenLength) {
+    throw new InvalidTokenError('The access token is too large', { realm: options.realm })
+  }
+  if (!B64TOKEN.test(token)) {
+    throw new InvalidRequestError('The bearer token is not in b64token syntax', {
+      realm: options.realm,
+    })
+  }
+  return token
+}
+
+function accessTokenParam(container: unknown, options: ExtractOptions): Extracted {
+  if (container === null || typeof container !== 'object') return undefined
+  const value = (container as Record<string, unknown>).access_token
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidRequestError('The access_token parameter must appear once', {
+      realm: options.realm,
+    })
+  }
+  return checkToken(value, options)
+}
+
+// RFC 6750 §2.2: only a form-encoded body may carry the token.
+function formBody(request: AuthRequest): unknown {
+  const type = request.headers['content-type']
+  if (typeof type !== 'string') return undefined
+  return type.toLowerCase().startsWith('application/x-www-form-urlencoded') ? request.body : undefined
+}
+
+/**
+ * Reads the bearer token from the request. The `Authorization` header always counts; the
+ * `access_token` query or form parameter only when enabled in `tokenLocations`.
+ *
+ * - no credentials → `undefined` (the caller answers 401 without an error code, RFC 6750 §3.1);
+ * - two `Authorization` headers, two methods at once, an empty or non-b64token bearer value
+ *   → `InvalidRequestError` (400, RFC 6750 §2);
+ * - a token longer than `maxTokenLength` → `InvalidTokenError` (401).
+ */
+export function extractToken(request: AuthRequest, options: ExtractOptions): Extracted {
+  const header = authorizationValues(request)
+  if (typeof header === 'object') {
+    throw new InvalidRequestError('Only one Authorization header is allowed', {
+      realm: options.realm,
+    })
+  }
+  let token = header === undefined ? undefined : bearerFromHeader(header, options)
+  const { tokenLocations } = options
+  if (tokenLocations.length === 1 && tokenLocations[0] === 'header') return token
+  for (const location of tokenLocations) {
+    if (location === 'header') continue
+    const found = accessTokenParam(
+      location === 'query' ? request.query : formBody(request),
+      options,
+    )
+    if (found === undefined) continue
+    // RFC 6750 §2: a client MUST NOT use more than one method per request.
+    if (token !== undefined) {
+      throw new InvalidRequestError('The token was sent in more than one way', {
+        realm: options.realm,
+      })
+    }
+    token = found
+  }
+  return token
+}
