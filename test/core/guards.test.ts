@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest'
+import {
+  allOf,
+  anyOf,
+  ConfigurationError,
+  not,
+  requireAnyRole,
+  requireAnyScope,
+  requireClaim,
+  requireRole,
+  requireScope,
+  type AuthContext,
+  type AuthRequest,
+} from 'oidc-guard'
+
+function context(overrides: Partial<AuthContext> = {}, claims: Record<string, unknown> = {}): AuthContext {
+  return {
+    token: 't',
+    subject: 'user-1',
+    issuer: 'https://idp',
+    audience: ['api'],
+    clientId: 'c',
+    scopes: ['orders:read', 'orders:write'],
+    roles: ['editor'],
+    expiresAt: 0,
+    claims: { sub: 'user-1', tenant: 'acme', groups: ['a', 'b'], level: 3, realm_access: { roles: ['x'] }, ...claims },
+    ...overrides,
+  }
+}
+const request: AuthRequest = { method: 'GET', headers: {}, params: { userId: 'user-1' } }
+
+describe('requireScope()', () => {
+  it('allows a token with every scope, reusing one frozen decision', () => {
+    const guard = requireScope('orders:read', 'orders:write')
+    const first = guard.evaluate(context(), request)
+    expect(first).toEqual({ allowed: true, guard: 'requireScope(orders:read, orders:write)', reason: 'token has every required scope' })
+    expect(guard.evaluate(context(), request)).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+
+  it('denies with the missing scopes and every required scope for the challenge', () => {
+    const decision = requireScope('orders:read', 'orders:delete').evaluate(context(), request)
+    expect(decision).toEqual({
+      allowed: false,
+      guard: 'requireScope(orders:read, orders:delete)',
+      reason: 'token lacks scope orders:delete',
+      missing: ['orders:delete'],
+      scope: ['orders:read', 'orders:delete'],
+    })
+  })
+
+  it('never matches look-alike scopes', () => {
+    const auth = context({ scopes: ['orders:read2', 'xorders:read', 'orders:read orders:write'] })
+    expect(requireScope('orders:read').evaluate(auth, request).allowed).toBe(false)
+  })
+
+  it('throws at startup on empty, blank or spaced scopes (a guard never fails open)', () => {
+    expect(() => requireScope()).toThrow(ConfigurationError)
+    expect(() => requireScope('')).toThrow('each scope must be a non-empty string')
+    expect(() => requireScope('a b')).toThrow(ConfigurationError)
+    expect(() => requireScope(undefined as unknown as string)).toThrow(ConfigurationError)
+  })
+
+  it('is describable as plain data', () => {
+    expect(requireScope('a', 'a', 'b').descriptor).toEqual({ name: 'requireScope', args: ['a', 'b'] })
+  })
+})
+
+describe('requireAnyScope()', () => {
+  it('allows with one scope of the list and denies with none', () => {
+    const guard = requireAnyScope('orders:admin', 'orders:write')
+    expect(guard.evaluate(context(), request).allowed).toBe(true)
+    const denied = guard.evaluate(context({ scopes: [] }), request)
+    expect(denied).toMatchObject({ allowed: false, missing: ['orders:admin', 'orders:write'], scope: ['orders:admin', 'orders:write'] })
+  })
+})
+
+describe('requireRole() and requireAnyRole()', () => {
+  it('check roles and never produce a scope attribute', () => {
+    expect(requireRole('editor').evaluate(context(), request).allowed).toBe(true)
+    const denied = requireRole('editor', 'admin').evaluate(context(), request)
+    expect(denied).toMatchObject({ allowed: false, reason: 'token lacks role admin', missing: ['admin'] })
+    expect(denied.scope).toBeUndefined()
+    expect(requireAnyRole('admin', 'editor').evaluate(context(), request).allowed).toBe(true)
+    expect(requireAnyRole('admin').evaluate(context(), request).allowed).toBe(false)
+    expect(() => requireRole()).toThrow('requireRole() needs at least one role')
+  })
+})
+
+describe('requireClaim()', () => {
+  it('matches a scalar, a member of a list-valued claim, or one of a list', () => {
+    expect(requireClaim('tenant', 'acme').evaluate(context(), request).allowed).toBe(true)
+    expect(requireClaim('tenant', 'other').evaluate(context(), request)).toMatchObject({
+      allowed: false,
+      guard: 'requireClaim(tenant, "other")',
+      reason: 'claim tenant does not match',
+      missing: ['tenant'],
+    })
+    expect(requireClaim('groups', 'b').evaluate(context(), request).allowed).toBe(true)
+    expect(requireClaim('tenant', ['globex', 'acme']).evaluate(context(), request).allowed).toBe(true)
+    expect(requireClaim('level', 3).evaluate(context(), request).allowed).toBe(true)
+  })
+
+  it('does not coerce types', () => {
+    expect(requireClaim('level', '3').evaluate(context(), request).allowed).toBe(false)
+  })
+
+  it('reads dot paths into nested claims', () => {
+    expect(requireClaim('realm_access.roles', 'x').evaluate(context(), request).allowed).toBe(true)
+    expect(requireClaim('realm_access.missing', 'x').evaluate(context(), request).allowed).toBe(false)
+    expect(requireClaim('tenant.x', 'x').evaluate(context(), request).allowed).toBe(false)
+  })
+
+  it('runs predicates with the context and request, for ownership checks', () => {
+    const owner = requireClaim('sub', function isOwner(sub, _auth, req) {
+      return sub === (req.params as { userId: string }).userId
+    })
+    expect(owner.description).toBe('requireClaim(sub, isOwner())')
+    expect(owner.evaluate(context(), request).allowed).toBe(true)
+    expect(owner.evaluate(context({}, { sub: 'user-2' }), request).allowed).toBe(false)
+    expect(requireClaim('sub', () => true).descriptor).toEqual({ name: 'requireClaim', args: ['sub', 'predicate'] })
+  })
+
+  it('denies when a predicate throws or returns a truthy non-boolean', () => {
+    const throwing = requireClaim('sub', () => {
+      throw new Error('boom')
+    })
+    expect(throwing.evaluate(context(), request).allowed).toBe(false)
+    expect(requireClaim('sub', (() => 'yes') as never).evaluate(context(), request).allowed).toBe(false)
+  })
+
+  it('throws at startup on a bad name or expectation', () => {
+    expect(() => requireClaim('', 'x')).toThrow(ConfigurationError)
+    expect(() => requireClaim('tenant', '')).toThrow(ConfigurationError)
+    expect(() => requireClaim('tenant', [])).toThrow(ConfigurationError)
+    expect(() => requireClaim('tenant', [{}] as never)).toThrow(ConfigurationError)
+    expect(() => requireClaim('tenant', null as never)).toThrow(ConfigurationError)
+  })
+})
+
+describe('allOf(), anyOf(), not()', () => {
+  it('allOf() allows when all allow and explains the first denial', () => {
+    const guard = allOf(requireScope('orders:read'), requireRole('admin'))
+    expect(allOf(requireScope('orders:read'), requireRole('editor')).evaluate(context(), request).allowed).toBe(true)
+    expect(guard.evaluate(context(), request)).toEqual({
+      allowed: false,
+      guard: 'allOf(requireScope(orders:read), requireRole(admin))',
+      reason: 'requireRole(admin) denied: token lacks role admin',
+      missing: ['admin'],
+      scope: undefined,
+    })
+  })
+
+  it('anyOf() allows when one allows and lists every alternative on denial', () => {
+    const guard = anyOf(requireScope('orders:admin'), requireRole('admin'))
+    expect(anyOf(requireScope('orders:admin'), requireRole('editor')).evaluate(context(), request).allowed).toBe(true)
+    expect(guard.evaluate(context(), request)).toEqual({
+      allowed: false,
+      guard: 'anyOf(requireScope(orders:admin), requireRole(admin))',
+      reason: 'no guard allowed: token lacks scope orders:admin; token lacks role admin',
+      missing: ['orders:admin', 'admin'],
+      scope: ['orders:admin'],
+    })
+    expect(anyOf(requireRole('a'), requireRole('b')).evaluate(context(), request).scope).toBeUndefined()
+  })
+
+  it('not() inverts', () => {
+    expect(not(requireRole('suspended')).evaluate(context(), request).allowed).toBe(true)
+    expect(not(requireRole('editor')).evaluate(context(), request)).toEqual({
+      allowed: false,
+      guard: 'not(requireRole(editor))',
+      reason: 'requireRole(editor) allowed',
+    })
+  })
+
+  it('nest and describe themselves as plain data', () => {
+    const guard = anyOf(allOf(requireScope('a'), not(requireRole('b'))), requireClaim('tenant', 'acme'))
+    expect(JSON.parse(JSON.stringify(guard.descriptor))).toEqual({
+      name: 'anyOf',
+      args: [
+        { name: 'allOf', args: [{ name: 'requireScope', args: ['a'] }, { name: 'not', args: [{ name: 'requireRole', args: ['b'] }] }] },
+        { name: 'requireClaim', args: ['tenant', 'acme'] },
+      ],
+    })
+  })
+
+  it('throw at startup without guards or with non-guards', () => {
+    expect(() => allOf()).toThrow('allOf() needs at least one guard')
+    expect(() => anyOf({} as never)).toThrow('anyOf() accepts only guards')
+    expect(() => not(null as never)).toThrow(ConfigurationError)
+  })
+})
