@@ -59,3 +59,13 @@ export async function sign(key: TestKey, payload: JWTPayload, options: SignOptio
 export function encodeSegment(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 }
+
+/**
+ * Signs any header and payload segment with an RS256 test key, bypassing jose's own checks, so
+ * tests can build tokens a well-behaved library would refuse to produce.
+ */
+export async function signRaw(key: TestKey, header: Record<string, unknown>, payloadSegment: string): Promise<string> {
+  const input = `${encodeSegment(header)}.${payloadSegment}`
+  const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, new TextEncoder().encode(input))
+  return `${input}.${Buffer.from(signature).toString('base64url')}`
+}

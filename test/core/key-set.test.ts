@@ -1,0 +1,263 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { InvalidTokenError, KeySetUnavailableError } from 'oidc-guard'
+import { RemoteKeySet, type RemoteKeySetOptions } from '../../src/key-set.js'
+import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, type TestKey } from '../helpers/keys.js'
+
+let server: JwksServer
+let rsa: TestKey
+let clock: number
+
+beforeAll(async () => {
+  rsa = await createTestKey('RS256')
+})
+beforeEach(async () => {
+  server = await startJwksServer()
+  server.keys = [rsa.publicJwk]
+  clock = 1_000_000
+})
+afterEach(() => server.close())
+
+function keySet(overrides: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
+  return new RemoteKeySet({
+    issuer: server.issuer,
+    jwksUri: server.jwksUri,
+    fetch: globalThis.fetch,
+    timeoutDuration: 1000,
+    maxResponseSize: 65_536,
+    cooldownDuration: 30_000,
+    cacheMaxAge: 600_000,
+    maxStaleAge: 3_600_000,
+    maxKeys: 20,
+    realm: 'api',
+    now: () => clock,
+    ...overrides,
+  })
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: unknown) => error,
+  )
+}
+
+describe('RemoteKeySet', () => {
+  it('fetches once and serves later lookups from memory', async () => {
+    const keys = keySet()
+    const first = await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    expect(await keys.getKey({ alg: 'RS256', kid: rsa.kid })).toBe(first)
+    expect(server.jwksFetches()).toBe(1)
+  })
+
+  it('shares one fetch among concurrent lookups of an unknown kid', async () => {
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    const rotated = await createTestKey('RS256')
+    server.keys = [rotated.publicJwk, rsa.publicJwk]
+    clock += 30_000
+    await Promise.all(Array.from({ length: 50 }, () => keys.getKey({ alg: 'RS256', kid: rotated.kid })))
+    expect(server.jwksFetches()).toBe(2)
+  })
+
+  it('refetches for an unknown kid at most once per cooldown window and answers 401 meanwhile', async () => {
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    clock += 30_000
+    for (let i = 0; i < 100; i++) {
+      const error = await failure(keys.getKey({ alg: 'RS256', kid: `made-up-${i}` }))
+      expect(error).toBeInstanceOf(InvalidTokenError)
+    }
+    expect(server.jwksFetches()).toBe(2)
+    clock += 30_000
+    await failure(keys.getKey({ alg: 'RS256', kid: 'made-up-again' }))
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('accepts a rotated key after the cooldown', async () => {
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    const rotated = await createTestKey('RS256')
+    server.keys = [rotated.publicJwk]
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(InvalidTokenError)
+    clock += 30_000
+    await expect(keys.getKey({ alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
+  })
+
+  it('keeps serving cached keys while the endpoint is down, and answers 503 for unknown kids then', async () => {
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    server.behaviour = { kind: 'status', status: 500 }
+    clock += 700_000 // past freshness: a background refresh fails
+    await expect(keys.getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    clock += 30_000
+    const error = await failure(keys.getKey({ alg: 'RS256', kid: 'rotated' }))
+    expect(error).toBeInstanceOf(KeySetUnavailableError)
+    expect((error as KeySetUnavailableError).retryAfter).toBe(30)
+  })
+
+  it('answers 503 once cached keys are stale past maxStaleAge and the endpoint still fails', async () => {
+    const keys = keySet({ maxStaleAge: 60_000 })
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    server.behaviour = { kind: 'status', status: 503 }
+    clock += 600_000 + 60_001
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    server.behaviour = { kind: 'ok' }
+    clock += 30_000
+    await expect(keys.getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+  })
+
+  it('answers 503 when the first fetch fails and retries only after the cooldown', async () => {
+    server.behaviour = { kind: 'status', status: 404 }
+    const keys = keySet()
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(server.jwksFetches()).toBe(1)
+  })
+
+  it('honours Cache-Control max-age within [cooldownDuration, cacheMaxAge]', async () => {
+    server.behaviour = { kind: 'ok', cacheControl: 'public, max-age=120' }
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    clock += 119_000
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    expect(server.jwksFetches()).toBe(1)
+    clock += 2_000
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.jwksFetches()).toBe(2)
+
+    server.behaviour = { kind: 'ok', cacheControl: 'no-store' }
+    clock += 600_000
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.jwksFetches()).toBe(3)
+    clock += 29_000 // no-store is bounded below by the cooldown
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('bounds a hanging endpoint by the timeout', async () => {
+    server.behaviour = { kind: 'hang' }
+    const keys = keySet({ timeoutDuration: 200 })
+    const started = performance.now()
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(performance.now() - started).toBeLessThan(2_000)
+  })
+
+  it('bounds an injected fetch that ignores the abort signal', async () => {
+    const keys = keySet({ timeoutDuration: 100, fetch: () => new Promise<Response>(() => {}) })
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+  })
+
+  it.each([
+    ['an oversized body', { kind: 'body', body: Buffer.alloc(70_000, 32) }],
+    ['an oversized streamed body', { kind: 'body', body: '{"keys":[' + ' '.repeat(70_000) + ']}' }],
+    ['invalid JSON', { kind: 'body', body: '{"keys":' }],
+    ['an HTML page', { kind: 'body', body: '<html>login</html>', contentType: 'text/html' }],
+    ['JSON that is not a key set', { kind: 'body', body: '{"keys":"x"}' }],
+    ['a redirect', { kind: 'redirect', location: 'http://127.0.0.1:1/elsewhere' }],
+    ['a reset connection', { kind: 'reset' }],
+  ] as const)('answers 503 for %s', async (_name, behaviour) => {
+    server.behaviour = behaviour as never
+    expect(await failure(keySet().getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+  })
+
+  it('refuses a key set with more than maxKeys keys', async () => {
+    server.keys = Array.from({ length: 21 }, () => rsa.publicJwk)
+    expect(await failure(keySet().getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+  })
+
+  it('never lets a key verify an algorithm it is not for', async () => {
+    const keys = keySet()
+    // The JWK says RS256: a PS256 or ES256 token cannot select it.
+    expect(await failure(keys.getKey({ alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(keys.getKey({ alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(keys.getKey({ kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(InvalidTokenError)
+  })
+
+  it('ignores encryption keys, private keys, weak RSA keys and malformed entries', async () => {
+    const { alg: _alg, ...unlabelled } = rsa.publicJwk
+    const weak = { ...unlabelled, kid: 'weak', n: rsa.publicJwk.n!.slice(0, 170) }
+    server.keys = [
+      { ...unlabelled, kid: 'enc', use: 'enc' },
+      { ...unlabelled, kid: 'ops', key_ops: ['encrypt'] },
+      { ...unlabelled, kid: 'private', d: 'AAAA' },
+      { kty: 'oct', kid: 'oct', k: 'c2VjcmV0' },
+      { ...unlabelled, kid: 'tiny-e', e: 'Aw' },
+      weak,
+      { kid: 'no-kty' } as never,
+      null as never,
+      { ...unlabelled, kid: 'no-n', n: undefined },
+      { kty: 'EC', kid: 'ec-no-y', crv: 'P-256', x: 'AA' },
+      { kty: 'OKP', kid: 'okp-no-x', crv: 'Ed25519' },
+      { kty: 'XYZ', kid: 'unknown-kty' },
+      { ...unlabelled, kid: 7 as never },
+    ]
+    const keys = keySet()
+    for (const kid of ['enc', 'ops', 'private', 'oct', 'tiny-e', 'weak', 'no-n', 'ec-no-y', 'okp-no-x', 'unknown-kty']) {
+      expect(await failure(keys.getKey({ alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
+    }
+  })
+
+  it('selects a key without kid only when exactly one key fits', async () => {
+    const other = await createTestKey('RS256')
+    const ec = await createTestKey('ES256')
+    server.keys = [rsa.publicJwk, ec.publicJwk]
+    await expect(keySet().getKey({ alg: 'RS256' })).resolves.toBeDefined()
+    server.keys = [rsa.publicJwk, other.publicJwk]
+    expect(await failure(keySet().getKey({ alg: 'RS256' }))).toBeInstanceOf(InvalidTokenError)
+  })
+
+  it('answers 401 for key material the runtime cannot import', async () => {
+    const offCurve = Buffer.alloc(32, 1).toString('base64url')
+    server.keys = [{ kty: 'EC', crv: 'P-256', kid: 'bad', x: offCurve, y: offCurve }]
+    expect(await failure(keySet().getKey({ alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(InvalidTokenError)
+  })
+
+  it('discovers jwks_uri from the OpenID configuration when none is configured', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    await expect(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    expect(server.hits.get('/.well-known/openid-configuration')).toBe(1)
+  })
+
+  it('answers 503 when discovery names another issuer or no usable jwks_uri', async () => {
+    server.discovery = { issuer: 'https://evil.example', jwks_uri: server.jwksUri }
+    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    server.discovery = { issuer: server.issuer, jwks_uri: 'file:///etc/passwd' }
+    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    expect(server.jwksFetches()).toBe(0)
+  })
+
+  it('calls onKeysRemoved when a refresh drops a published key', async () => {
+    let removed = 0
+    const keys = keySet({ onKeysRemoved: () => removed++ })
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    const next = await createTestKey('RS256')
+    server.keys = [rsa.publicJwk, next.publicJwk]
+    clock += 30_000
+    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    expect(removed).toBe(0)
+    server.keys = [next.publicJwk]
+    clock += 700_000
+    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(removed).toBe(1)
+  })
+
+  it('clear() forgets keys so the next lookup fetches again', async () => {
+    const keys = keySet()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    keys.clear()
+    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    expect(server.jwksFetches()).toBe(2)
+  })
+})
