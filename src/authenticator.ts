@@ -17,10 +17,11 @@ export interface Authenticator {
   readonly options: ResolvedAuthenticateOptions
   /**
    * Reads and verifies the request's bearer token. Resolves to its AuthContext, or to
-   * `undefined` when there is no token and `credentialsRequired` is false.
+   * `undefined` when there is no token and credentials are not required (the
+   * `credentialsRequired` option, or this call's override).
    * @throws OidcGuardError (400, 401 or 503)
    */
-  authenticate(request: AuthRequest): Promise<AuthContext | undefined>
+  authenticate(request: AuthRequest, credentialsRequired?: boolean): Promise<AuthContext | undefined>
   /**
    * Evaluates a guard for an authenticated request and reports the decision.
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
@@ -40,7 +41,7 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
-  const { onDecision, realm, credentialsRequired } = options
+  const { onDecision, realm } = options
 
   function report(event: DecisionEvent): void {
     try {
@@ -66,7 +67,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
 
   return {
     options,
-    async authenticate(request) {
+    async authenticate(request, credentialsRequired = options.credentialsRequired) {
       const started = onDecision ? performance.now() : 0
       let auth: AuthContext
       try {

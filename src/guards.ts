@@ -184,9 +184,10 @@ export function requireClaim(
 function checkGuards(name: string, guards: readonly unknown[]): Guard[] {
   if (guards.length === 0) throw new ConfigurationError(`${name}() needs at least one guard`)
   for (const guard of guards) {
+    // Adapter guards are middleware functions that are guards too.
     if (
       guard === null ||
-      typeof guard !== 'object' ||
+      (typeof guard !== 'object' && typeof guard !== 'function') ||
       typeof (guard as Guard).evaluate !== 'function'
     ) {
       throw new ConfigurationError(`${name}() accepts only guards`)

@@ -38,3 +38,5 @@ export {
   type TokenLocation,
 } from './options.js'
 export type { AuthContext, AuthRequest, CustomClaims, HeaderValue, TokenClaims } from './types.js'
+export { guardFor, type Requirement } from './requirements.js'
+export { asGuard, createGuardFactories, type GuardFactories } from './guard-factories.js'

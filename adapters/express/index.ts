@@ -1,20 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
-  allOf as allOfGuards,
-  anyOf as anyOfGuards,
+  asGuard,
   createAuthenticator,
+  createGuardFactories,
   isOidcGuardError,
-  not as notGuard,
-  requireAnyRole as anyRoleGuard,
-  requireAnyScope as anyScopeGuard,
-  requireClaim as claimGuard,
-  requireRole as roleGuard,
-  requireScope as scopeGuard,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
-  type ClaimPredicate,
-  type ClaimValue,
   type Guard,
 } from '../../src/index.js'
 
@@ -71,23 +63,19 @@ export function authorize(guard: Guard): GuardMiddleware {
     }
     next()
   }
-  return Object.assign(guardMiddleware, {
-    description: guard.description,
-    descriptor: guard.descriptor,
-    evaluate: guard.evaluate,
-  })
+  return asGuard(guardMiddleware, guard)
 }
 
-export const requireScope = (...scopes: string[]) => authorize(scopeGuard(...scopes))
-export const requireAnyScope = (...scopes: string[]) => authorize(anyScopeGuard(...scopes))
-export const requireRole = (...roles: string[]) => authorize(roleGuard(...roles))
-export const requireAnyRole = (...roles: string[]) => authorize(anyRoleGuard(...roles))
-export const requireClaim = (
-  name: string,
-  expected: ClaimValue | readonly ClaimValue[] | ClaimPredicate,
-) => authorize(claimGuard(name, expected))
-export const allOf = (...guards: Guard[]) => authorize(allOfGuards(...guards))
-export const anyOf = (...guards: Guard[]) => authorize(anyOfGuards(...guards))
-export const not = (guard: Guard) => authorize(notGuard(guard))
+export const {
+  requireScope,
+  requireAnyScope,
+  requireRole,
+  requireAnyRole,
+  requireClaim,
+  allOf,
+  anyOf,
+  not,
+  guard,
+} = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'
+export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

@@ -17,7 +17,7 @@ const SECRET = 'a-test-client-secret-that-is-long-enough'
 
 export const DEFAULT_CLIENTS: TestClient[] = [
   { clientId: 'reader', scopes: 'orders:read', roles: ['viewer'] },
-  { clientId: 'writer', scopes: 'orders:read orders:write', roles: ['editor'] },
+  { clientId: 'writer', scopes: 'orders:read orders:write', roles: ['editor'], extraClaims: { tenant: 'acme' } },
   { clientId: 'admin', scopes: 'orders:read orders:write', roles: ['admin', 'editor'] },
 ]
 
@@ -124,9 +124,9 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
           enabled: true,
           defaultResource: () => RESOURCE,
           useGrantedResource: () => true,
-          getResourceServerInfo: (_ctx, _resource, client) => ({
+          getResourceServerInfo: (_ctx, resource, client) => ({
             scope: byId.get(client.clientId)?.scopes ?? '',
-            audience: RESOURCE,
+            audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: options.accessTokenTTL ?? 300,
             jwt: { sign: { alg: 'RS256' } },

@@ -1,0 +1,58 @@
+import {
+  allOf,
+  anyOf,
+  not,
+  requireAnyRole,
+  requireAnyScope,
+  requireClaim,
+  requireRole,
+  requireScope,
+  type ClaimPredicate,
+  type ClaimValue,
+  type Guard,
+} from './guards.js'
+import { guardFor, type Requirement } from './requirements.js'
+
+/** The guard builders every adapter exports, each returning that framework's middleware. */
+export interface GuardFactories<M> {
+  requireScope(...scopes: string[]): M
+  requireAnyScope(...scopes: string[]): M
+  requireRole(...roles: string[]): M
+  requireAnyRole(...roles: string[]): M
+  requireClaim(name: string, expected: ClaimValue | readonly ClaimValue[] | ClaimPredicate): M
+  allOf(...guards: Guard[]): M
+  anyOf(...guards: Guard[]): M
+  not(guard: Guard): M
+  /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
+  guard(requirement: Requirement): M
+}
+
+/**
+ * Binds every guard builder to an adapter's `authorize`, so the adapters export the same names
+ * with the same checks and switching frameworks changes one import.
+ */
+export function createGuardFactories<M>(authorize: (guard: Guard) => M): GuardFactories<M> {
+  return {
+    requireScope: (...scopes) => authorize(requireScope(...scopes)),
+    requireAnyScope: (...scopes) => authorize(requireAnyScope(...scopes)),
+    requireRole: (...roles) => authorize(requireRole(...roles)),
+    requireAnyRole: (...roles) => authorize(requireAnyRole(...roles)),
+    requireClaim: (name, expected) => authorize(requireClaim(name, expected)),
+    allOf: (...guards) => authorize(allOf(...guards)),
+    anyOf: (...guards) => authorize(anyOf(...guards)),
+    not: (guard) => authorize(not(guard)),
+    guard: (requirement) => authorize(guardFor(requirement)),
+  }
+}
+
+/**
+ * Makes framework middleware a guard too (description, descriptor, evaluate), so adapter
+ * guards compose with `allOf`/`anyOf`/`not` as they are.
+ */
+export function asGuard<F extends object>(middleware: F, guard: Guard): F & Guard {
+  return Object.assign(middleware, {
+    description: guard.description,
+    descriptor: guard.descriptor,
+    evaluate: guard.evaluate,
+  })
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import { ConfigurationError } from './errors.js'
+import {
+  allOf,
+  anyOf,
+  not,
+  requireAnyRole,
+  requireAnyScope,
+  requireClaim,
+  requireRole,
+  requireScope,
+  type ClaimValue,
+  type Guard,
+} from './guards.js'
+import { formatIssues } from './options.js'
+
+/**
+ * A route requirement as data: the same shape on every framework and in policy documents.
+ * Every key present must hold (they combine with AND).
+ * @example { scope: 'orders:write', role: 'admin' }
+ * @example { anyOf: [{ role: 'admin' }, { claims: { department: 'sales' } }] }
+ */
+export interface Requirement {
+  /** Every listed scope. */
+  scope?: string | string[]
+  /** At least one listed scope. */
+  anyScope?: string | string[]
+  /** Every listed role. */
+  role?: string | string[]
+  /** At least one listed role. */
+  anyRole?: string | string[]
+  /** Each claim equals the value, or one of the list. */
+  claims?: Record<string, ClaimValue | ClaimValue[]>
+  allOf?: Requirement[]
+  anyOf?: Requirement[]
+  not?: Requirement
+}
+
+const names = z.union([z.string(), z.array(z.string()).min(1)])
+const claimValue = z.union([z.string(), z.number(), z.boolean()])
+
+const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
+  z
+    .strictObject({
+      scope: names.optional(),
+      anyScope: names.optional(),
+      role: names.optional(),
+      anyRole: names.optional(),
+      claims: z.record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)])).optional(),
+      allOf: z.array(requirementSchema).min(1).optional(),
+      anyOf: z.array(requirementSchema).min(1).optional(),
+      not: requirementSchema.optional(),
+    })
+    .refine((value) => Object.keys(value).length > 0, 'Expected at least one requirement'),
+)
+
+const list = (value: string | string[]) => (typeof value === 'string' ? [value] : value)
+
+function toGuard(requirement: Requirement): Guard {
+  const guards: Guard[] = []
+  if (requirement.scope !== undefined) guards.push(requireScope(...list(requirement.scope)))
+  if (requirement.anyScope !== undefined) guards.push(requireAnyScope(...list(requirement.anyScope)))
+  if (requirement.role !== undefined) guards.push(requireRole(...list(requirement.role)))
+  if (requirement.anyRole !== undefined) guards.push(requireAnyRole(...list(requirement.anyRole)))
+  for (const [name, value] of Object.entries(requirement.claims ?? {})) {
+    guards.push(requireClaim(name, value))
+  }
+  if (requirement.allOf) guards.push(allOf(...requirement.allOf.map(toGuard)))
+  if (requirement.anyOf) guards.push(anyOf(...requirement.anyOf.map(toGuard)))
+  if (requirement.not) guards.push(not(toGuard(requirement.not)))
+  return guards.length === 1 ? (guards[0] as Guard) : allOf(...guards)
+}
+
+/**
+ * Builds a guard from a requirement object, validated now: an unknown key or an empty value
+ * throws a `ConfigurationError` naming it.
+ * @example guardFor({ scope: 'orders:write', role: 'admin' })
+ */
+export function guardFor(requirement: Requirement): Guard {
+  const parsed = requirementSchema.safeParse(requirement)
+  if (!parsed.success) {
+    throw new ConfigurationError(formatIssues('Invalid oidc-guard requirement:', parsed.error.issues))
+  }
+  return toGuard(parsed.data)
+}
