@@ -20,13 +20,14 @@ export function buildAuthContext(
       throw new InvalidTokenError(`The access token has an invalid ${name} claim`, { realm })
     }
   }
-  const aud = claims.aud
+  // jose has checked `aud` against the configured audience: it is a string or a list.
+  const aud = claims.aud as string | string[]
   const scope = claims.scope !== undefined ? claims.scope : claims.scp
   return Object.freeze({
     token,
     subject: claims.sub,
     issuer: claims.iss as string,
-    audience: Object.freeze(typeof aud === 'string' ? [aud] : [...(aud ?? [])]),
+    audience: Object.freeze(typeof aud === 'string' ? [aud] : [...aud]),
     clientId: (claims.client_id ?? claims.azp) as string | undefined,
     scopes: Object.freeze(toStringList(scope)),
     roles: Object.freeze(toStringList(readClaim(claims, rolesClaim))),

@@ -113,6 +113,23 @@ describe('Koa adapter', () => {
     expect(response.text).toBe('Internal Server Error')
   })
 
+  it('reads a form-body token parsed by a body parser that ran first', async () => {
+    const app = new Koa<onKoa.AuthState>()
+    app.use(async (ctx, next) => {
+      ;(ctx.request as { body?: unknown }).body = { access_token: token }
+      await next()
+    })
+    app.use(onKoa.authenticate({ ...options, tokenLocations: ['header', 'body'] }))
+    app.use((ctx) => {
+      ctx.body = { sub: ctx.state.auth?.subject }
+    })
+    const response = await request(createServer(app.callback()))
+      .post('/orders')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .send('ignored=1')
+    expect(response.body).toEqual({ sub: 'user-1' })
+  })
+
   it('reads query tokens lazily when enabled, from ctx.query', async () => {
     const app = new Koa<onKoa.AuthState>()
     app.use(onKoa.authenticate({ ...options, tokenLocations: ['header', 'query'] }))
@@ -184,6 +201,39 @@ describe('Fastify adapter', () => {
   it('refuses a bad declarative requirement at route registration', async () => {
     const app = await build()
     expect(() => app.get('/x', { config: { auth: { role: [] } } }, async () => ({}))).toThrow(ConfigurationError)
+    await app.close()
+  })
+
+  it('reports the path without its query, and reads query tokens when enabled', async () => {
+    const events: DecisionEvent[] = []
+    const app = await build({ ...options, tokenLocations: ['header', 'query'], onDecision: (event) => events.push(event) })
+    app.get('/orders', { config: { auth: true } }, async (request) => ({ sub: request.auth?.subject }))
+    const response = await app.inject({ url: `/orders?access_token=${token}` })
+    expect(response.json()).toEqual({ sub: 'user-1' })
+    expect(events[0]?.path).toBe('/orders')
+    await app.close()
+  })
+
+  it('reads a form-body token when authenticate runs as a preHandler', async () => {
+    const app = await build({ ...options, tokenLocations: ['header', 'body'] })
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    })
+    app.post('/orders', { preHandler: [app.authenticate, onFastify.requireScope('orders:read')] }, async (request) => ({ sub: request.auth?.subject }))
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: `access_token=${token}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(response.json()).toEqual({ sub: 'user-1' })
+    await app.close()
+  })
+
+  it('optional routes pass without a token and with request.auth null', async () => {
+    const app = await build()
+    app.get('/feed', { onRequest: app.authenticateOptional }, async (request) => ({ auth: request.auth }))
+    expect((await app.inject({ url: '/feed' })).json()).toEqual({ auth: null })
     await app.close()
   })
 

@@ -252,6 +252,17 @@ describe('verified-token cache', () => {
   })
 })
 
+describe('authorize()', () => {
+  it('answers 401 for a guarded request without an AuthContext', () => {
+    expect(() => authenticator().authorize(requireScope('a'), undefined, { method: 'GET', headers: {} })).toThrow(MissingTokenError)
+  })
+
+  it('parses an empty scope string as no scopes', async () => {
+    const auth = await authenticator().authenticate(bearer(await sign(rsa, own({ scope: '' }))))
+    expect(auth?.scopes).toEqual([])
+  })
+})
+
 describe('credentialsRequired: false', () => {
   it('resolves undefined without a token but still refuses a bad one', async () => {
     const auth = authenticator({ credentialsRequired: false })

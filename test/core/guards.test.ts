@@ -190,3 +190,11 @@ describe('allOf(), anyOf(), not()', () => {
     expect(() => not(null as never)).toThrow(ConfigurationError)
   })
 })
+
+describe('combinators with guards that carry no missing list', () => {
+  it('anyOf() over not() denials still explains itself', () => {
+    const decision = anyOf(not(requireRole('editor')), not(requireScope('orders:read'))).evaluate(context(), request)
+    expect(decision).toMatchObject({ allowed: false, missing: [] })
+    expect(decision.reason).toBe('no guard allowed: requireRole(editor) allowed; requireScope(orders:read) allowed')
+  })
+})

@@ -155,6 +155,7 @@ describe('RemoteKeySet', () => {
 
   it.each([
     ['an oversized body', { kind: 'body', body: Buffer.alloc(70_000, 32) }],
+    ['an oversized declared Content-Length', { kind: 'body', body: Buffer.alloc(70_000, 32), declareLength: true }],
     ['an oversized streamed body', { kind: 'body', body: '{"keys":[' + ' '.repeat(70_000) + ']}' }],
     ['invalid JSON', { kind: 'body', body: '{"keys":' }],
     ['an HTML page', { kind: 'body', body: '<html>login</html>', contentType: 'text/html' }],
@@ -204,6 +205,25 @@ describe('RemoteKeySet', () => {
     }
   })
 
+  it('matches the curve as well as the key type, and tolerates a huge exponent', async () => {
+    const ec = await createTestKey('ES256')
+    const { kid: _kid, ...anonymous } = rsa.publicJwk
+    server.keys = [ec.publicJwk, { ...rsa.publicJwk, kid: 'big-e', e: 'AQAAAAAAAAE' }, { ...rsa.publicJwk, kid: 'alg-7', alg: 7 as never }, anonymous]
+    const keys = keySet()
+    expect(await failure(keys.getKey({ alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(InvalidTokenError)
+    await expect(keys.getKey({ alg: 'ES256', kid: ec.kid })).resolves.toBeDefined()
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(InvalidTokenError)
+    await expect(keys.getKey({ alg: 'RS256', kid: 'big-e' })).resolves.toBeDefined()
+  })
+
+  it('keeps several keys under one kid and picks the one that fits the algorithm', async () => {
+    const ec = await createTestKey('ES256', rsa.kid)
+    server.keys = [rsa.publicJwk, ec.publicJwk]
+    const keys = keySet()
+    const [a, b] = await Promise.all([keys.getKey({ alg: 'RS256', kid: rsa.kid }), keys.getKey({ alg: 'ES256', kid: rsa.kid })])
+    expect(a).not.toBe(b)
+  })
+
   it('selects a key without kid only when exactly one key fits', async () => {
     const other = await createTestKey('RS256')
     const ec = await createTestKey('ES256')
@@ -225,6 +245,21 @@ describe('RemoteKeySet', () => {
     expect(server.hits.get('/.well-known/openid-configuration')).toBe(1)
   })
 
+  it('falls back to RFC 8414 metadata only when the OpenID document is missing', async () => {
+    const keys = keySet({ jwksUri: undefined, issuer: `${server.issuer}/tenant` })
+    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(server.hits.get('/tenant/.well-known/openid-configuration')).toBe(1)
+    expect(server.hits.get('/.well-known/oauth-authorization-server/tenant')).toBe(1)
+  })
+
+  it('does not fall back when the OpenID document is broken', async () => {
+    server.discovery = { issuer: server.issuer }
+    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    expect(server.hits.get('/.well-known/oauth-authorization-server')).toBeUndefined()
+  })
+
   it('answers 503 when discovery names another issuer or no usable jwks_uri', async () => {
     server.discovery = { issuer: 'https://evil.example', jwks_uri: server.jwksUri }
     expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
@@ -235,6 +270,19 @@ describe('RemoteKeySet', () => {
       KeySetUnavailableError,
     )
     expect(server.jwksFetches()).toBe(0)
+  })
+
+  it('notices the removal of a key published without kid', async () => {
+    let removed = 0
+    const { kid: _kid, ...anonymous } = rsa.publicJwk
+    server.keys = [anonymous]
+    const keys = keySet({ onKeysRemoved: () => removed++ })
+    await keys.getKey({ alg: 'RS256' })
+    const next = await createTestKey('RS256')
+    server.keys = [next.publicJwk]
+    clock += 30_000
+    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    expect(removed).toBe(1)
   })
 
   it('calls onKeysRemoved when a refresh drops a published key', async () => {

@@ -8,7 +8,7 @@ export type JwksBehaviour =
   | { kind: 'status'; status: number }
   | { kind: 'hang' }
   | { kind: 'slow'; delayMs: number }
-  | { kind: 'body'; body: string | Buffer; contentType?: string }
+  | { kind: 'body'; body: string | Buffer; contentType?: string; declareLength?: boolean }
   | { kind: 'redirect'; location: string }
   | { kind: 'reset' }
 
@@ -61,7 +61,10 @@ export async function startJwksServer(): Promise<JwksServer> {
         }, behaviour.delayMs).unref()
         return
       case 'body':
-        res.writeHead(200, { 'content-type': behaviour.contentType ?? 'application/json' })
+        res.writeHead(200, {
+          'content-type': behaviour.contentType ?? 'application/json',
+          ...(behaviour.declareLength ? { 'content-length': String(Buffer.byteLength(behaviour.body)) } : {}),
+        })
         res.end(behaviour.body)
         return
       case 'redirect':
