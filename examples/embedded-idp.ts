@@ -1,0 +1,191 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import Provider from 'oidc-provider'
+
+/**
+ * An embedded OpenID provider for the demo and the tests: the certified `oidc-provider` package,
+ * on 127.0.0.1, issuing real RFC 9068 access tokens. Not for production.
+ */
+
+/** A client of the provider: its allowed API scopes and the roles put in its tokens. */
+export interface TestClient {
+  readonly clientId: string
+  readonly scopes: string
+  readonly roles?: string[]
+  /** Extra claims put into every access token of this client. */
+  readonly extraClaims?: Record<string, unknown>
+}
+
+export const RESOURCE = 'https://orders.example.com'
+const SECRET = 'a-test-client-secret-that-is-long-enough'
+
+export const DEFAULT_CLIENTS: TestClient[] = [
+  { clientId: 'reader', scopes: 'orders:read', roles: ['viewer'] },
+  { clientId: 'writer', scopes: 'orders:read orders:write', roles: ['editor'], extraClaims: { tenant: 'acme' } },
+  { clientId: 'admin', scopes: 'orders:read orders:write', roles: ['admin', 'editor'] },
+]
+
+export interface ProviderOptions {
+  readonly clients?: TestClient[]
+  /** Seconds. Default 300. */
+  readonly accessTokenTTL?: number
+  /** Default 0 (any free port). */
+  readonly port?: number
+}
+
+/**
+ * A real OpenID provider (oidc-provider) on 127.0.0.1 issuing RFC 9068 JWT access tokens with
+ * the client_credentials grant and resource indicators. Keys can be rotated while it runs, and
+ * its JWKS endpoint can be taken down.
+ */
+export interface TestProvider {
+  readonly issuer: string
+  /** Requests to /jwks so far. */
+  jwksFetches(): number
+  /** Gets an access token over HTTP from the token endpoint. */
+  token(clientId: string, scope?: string, resource?: string): Promise<string>
+  /** Replaces the signing keys (new kids); the previous key is kept published unless dropped. */
+  rotateKeys(options?: { keepPrevious?: boolean }): Promise<void>
+  /** When false, /jwks answers 503. */
+  setJwksAvailable(available: boolean): void
+  close(): Promise<void>
+}
+
+async function signingKey(alg: 'RS256' | 'ES256', kid: string): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true })
+  return { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' }
+}
+
+// A Map with TTLs: the built-in adapter is a small LRU and warns on every start.
+const storage = new Map<string, { value: unknown; expiresAt: number }>()
+class MemoryAdapter {
+  constructor(private readonly model: string) {}
+  private key(id: string) {
+    return `${this.model}:${id}`
+  }
+  async upsert(id: string, value: unknown, expiresIn?: number) {
+    storage.set(this.key(id), { value, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity })
+  }
+  async find(id: string) {
+    const entry = storage.get(this.key(id))
+    if (!entry || entry.expiresAt < Date.now()) return undefined
+    return entry.value as never
+  }
+  async findByUserCode() {
+    return undefined
+  }
+  async findByUid() {
+    return undefined
+  }
+  async consume() {}
+  async destroy(id: string) {
+    storage.delete(this.key(id))
+  }
+  async revokeByGrantId() {}
+}
+
+let generation = 0
+
+async function keySet(): Promise<JWK[]> {
+  generation += 1
+  return [await signingKey('RS256', `rs-${generation}`), await signingKey('ES256', `es-${generation}`)]
+}
+
+export async function startProvider(options: ProviderOptions = {}): Promise<TestProvider> {
+  const clients = options.clients ?? DEFAULT_CLIENTS
+  const byId = new Map(clients.map((client) => [client.clientId, client]))
+  let jwksAvailable = true
+  let jwksFetches = 0
+  let current: Provider | undefined
+
+  const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/jwks')) {
+      jwksFetches += 1
+      if (!jwksAvailable) {
+        res.writeHead(503).end()
+        return
+      }
+    }
+    current!.callback()(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  function build(keys: JWK[]): Provider {
+    const provider = new Provider(issuer, {
+      clients: clients.map((client) => ({
+        client_id: client.clientId,
+        client_secret: SECRET,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_post',
+      })),
+      jwks: { keys },
+      features: {
+        clientCredentials: { enabled: true },
+        devInteractions: { enabled: false },
+        introspection: { enabled: false },
+        revocation: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => RESOURCE,
+          useGrantedResource: () => true,
+          getResourceServerInfo: (_ctx, resource, client) => ({
+            scope: byId.get(client.clientId)?.scopes ?? '',
+            audience: resource,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: options.accessTokenTTL ?? 300,
+            jwt: { sign: { alg: 'RS256' } },
+          }),
+        },
+      },
+      extraTokenClaims: (_ctx, token) => {
+        const client = byId.get(token.clientId as string)
+        return { roles: client?.roles ?? [], ...client?.extraClaims }
+      },
+      adapter: MemoryAdapter,
+      ttl: { ClientCredentials: options.accessTokenTTL ?? 300 },
+      renderError: (ctx, out) => {
+        ctx.type = 'json'
+        ctx.body = out
+      },
+    })
+    return provider
+  }
+
+  let keys = await keySet()
+  current = build(keys)
+
+  return {
+    issuer,
+    jwksFetches: () => jwksFetches,
+    async token(clientId, scope = byId.get(clientId)?.scopes, resource = RESOURCE) {
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: SECRET,
+        resource,
+      })
+      if (scope) body.set('scope', scope)
+      const response = await fetch(`${issuer}/token`, { method: 'POST', body })
+      const json = (await response.json()) as { access_token?: string; error?: string }
+      if (!json.access_token) throw new Error(`token request failed: ${JSON.stringify(json)}`)
+      return json.access_token
+    },
+    async rotateKeys({ keepPrevious = true } = {}) {
+      // The provider signs with the first key of the wanted alg: the new keys go first.
+      const next = await keySet()
+      keys = keepPrevious ? [...next, ...keys] : next
+      current = build(keys)
+    },
+    setJwksAvailable(available) {
+      jwksAvailable = available
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
