@@ -1,17 +1,18 @@
-import { readClaim, toStringList } from './claims.js'
+import type { MappedClaims } from './claim-mapping.js'
 import { InvalidTokenError } from './errors.js'
 import type { AuthContext, TokenClaims } from './types.js'
 
 const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const
 
 /**
- * Builds the AuthContext once per verified token: scopes and roles are parsed here, never per
- * guard. Registered claims of the wrong type make the token invalid rather than being ignored.
+ * Builds the AuthContext once per verified token: scopes, roles and the rest are mapped here,
+ * never per guard. Registered claims of the wrong type make the token invalid rather than
+ * being ignored.
  */
 export function buildAuthContext(
   token: string,
   claims: TokenClaims,
-  rolesClaim: string,
+  mapped: MappedClaims,
   realm: string,
 ): AuthContext {
   for (const name of STRING_CLAIMS) {
@@ -20,17 +21,21 @@ export function buildAuthContext(
       throw new InvalidTokenError(`The access token has an invalid ${name} claim`, { realm })
     }
   }
-  // jose has checked `aud` against the configured audience: it is a string or a list.
-  const aud = claims.aud as string | string[]
-  const scope = claims.scope !== undefined ? claims.scope : claims.scp
+  const aud = claims.aud
   return Object.freeze({
     token,
     subject: claims.sub,
     issuer: claims.iss as string,
-    audience: Object.freeze(typeof aud === 'string' ? [aud] : [...aud]),
-    clientId: (claims.client_id ?? claims.azp) as string | undefined,
-    scopes: Object.freeze(toStringList(scope)),
-    roles: Object.freeze(toStringList(readClaim(claims, rolesClaim))),
+    audience: Object.freeze(typeof aud === 'string' ? [aud] : Array.isArray(aud) ? [...aud] : []),
+    clientId: mapped.clientId,
+    scopes: Object.freeze(mapped.scopes),
+    roles: Object.freeze(mapped.roles),
+    groups: Object.freeze(mapped.groups),
+    permissions: Object.freeze(mapped.permissions),
+    tenant: mapped.tenant,
+    email: mapped.email,
+    emailVerified: mapped.emailVerified,
+    name: mapped.name,
     expiresAt: claims.exp as number,
     claims: Object.freeze(claims),
   })

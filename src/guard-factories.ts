@@ -2,15 +2,22 @@ import {
   allOf,
   anyOf,
   not,
+  requireAnyGroup,
+  requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
   requireClaim,
+  requireClaimMatches,
+  requireGroup,
+  requirePermission,
   requireRole,
   requireScope,
+  requireTenant,
   type ClaimPredicate,
   type ClaimValue,
   type Guard,
 } from './guards.js'
+import type { RequestValue } from './request-value.js'
 import { guardFor, type Requirement } from './requirements.js'
 
 /** The guard builders every adapter exports, each returning that framework's middleware. */
@@ -19,7 +26,13 @@ export interface GuardFactories<M> {
   requireAnyScope(...scopes: string[]): M
   requireRole(...roles: string[]): M
   requireAnyRole(...roles: string[]): M
+  requirePermission(...permissions: string[]): M
+  requireAnyPermission(...permissions: string[]): M
+  requireGroup(...groups: string[]): M
+  requireAnyGroup(...groups: string[]): M
   requireClaim(name: string, expected: ClaimValue | readonly ClaimValue[] | ClaimPredicate): M
+  requireTenant(from: RequestValue): M
+  requireClaimMatches(claim: string, from: RequestValue): M
   allOf(...guards: Guard[]): M
   anyOf(...guards: Guard[]): M
   not(guard: Guard): M
@@ -37,7 +50,13 @@ export function createGuardFactories<M>(authorize: (guard: Guard) => M): GuardFa
     requireAnyScope: (...scopes) => authorize(requireAnyScope(...scopes)),
     requireRole: (...roles) => authorize(requireRole(...roles)),
     requireAnyRole: (...roles) => authorize(requireAnyRole(...roles)),
+    requirePermission: (...permissions) => authorize(requirePermission(...permissions)),
+    requireAnyPermission: (...permissions) => authorize(requireAnyPermission(...permissions)),
+    requireGroup: (...groups) => authorize(requireGroup(...groups)),
+    requireAnyGroup: (...groups) => authorize(requireAnyGroup(...groups)),
     requireClaim: (name, expected) => authorize(requireClaim(name, expected)),
+    requireTenant: (from) => authorize(requireTenant(from)),
+    requireClaimMatches: (claim, from) => authorize(requireClaimMatches(claim, from)),
     allOf: (...guards) => authorize(allOf(...guards)),
     anyOf: (...guards) => authorize(anyOf(...guards)),
     not: (guard) => authorize(not(guard)),

@@ -1,6 +1,7 @@
 import { readClaim } from './claims.js'
 import type { Decision } from './decision.js'
 import { ConfigurationError } from './errors.js'
+import { createRequestValueReader, describeRequestValue, type RequestValue } from './request-value.js'
 import type { AuthContext, AuthRequest } from './types.js'
 
 /** A guard as plain data: its name and arguments (a policy document can hold it). */
@@ -49,10 +50,11 @@ function allowed(guard: string, reason: string): Decision {
   return Object.freeze({ allowed: true, guard, reason })
 }
 
-type ListOf = 'scopes' | 'roles'
+type ListOf = 'scopes' | 'roles' | 'permissions' | 'groups'
+const KIND: Record<ListOf, string> = { scopes: 'scope', roles: 'role', permissions: 'permission', groups: 'group' }
 
 function createListGuard(name: string, list: ListOf, needAll: boolean, input: unknown[]): Guard {
-  const kind = list === 'scopes' ? 'scope' : 'role'
+  const kind = KIND[list]
   const required = Object.freeze(checkNames(name, kind, input))
   const description = `${name}(${required.join(', ')})`
   const allow = allowed(description, `token has ${needAll ? 'every' : 'a'} required ${kind}`)
@@ -106,6 +108,29 @@ export function requireRole(...roles: string[]): Guard {
 /** Allows a token whose roles include at least one of the listed roles. Denial: 403. */
 export function requireAnyRole(...roles: string[]): Guard {
   return createListGuard('requireAnyRole', 'roles', false, roles)
+}
+
+/**
+ * Allows a token holding every listed permission (Auth0 RBAC `permissions`, kept apart from
+ * scopes). Denial: 403.
+ */
+export function requirePermission(...permissions: string[]): Guard {
+  return createListGuard('requirePermission', 'permissions', true, permissions)
+}
+
+/** Allows a token holding at least one of the listed permissions. */
+export function requireAnyPermission(...permissions: string[]): Guard {
+  return createListGuard('requireAnyPermission', 'permissions', false, permissions)
+}
+
+/** Allows a token whose groups (`groups`, Cognito `cognito:groups`) include every listed group. */
+export function requireGroup(...groups: string[]): Guard {
+  return createListGuard('requireGroup', 'groups', true, groups)
+}
+
+/** Allows a token whose groups include at least one of the listed groups. */
+export function requireAnyGroup(...groups: string[]): Guard {
+  return createListGuard('requireAnyGroup', 'groups', false, groups)
 }
 
 function isClaimValue(value: unknown): value is ClaimValue {
@@ -271,4 +296,66 @@ export function not(guard: Guard): Guard {
       return inner.evaluate(auth, request).allowed ? deny : allow
     },
   })
+}
+
+function createMatchGuard(
+  name: string,
+  leadingArgs: readonly string[],
+  tokenValue: (auth: AuthContext) => string | undefined,
+  from: RequestValue,
+  what: string,
+): Guard {
+  const read = createRequestValueReader(from, name)
+  const shownFrom = describeRequestValue(from)
+  const description = `${name}(${[...leadingArgs, shownFrom].join(', ')})`
+  const allow = allowed(description, `${what} matches the request`)
+  const deny: Decision = Object.freeze({
+    allowed: false,
+    guard: description,
+    reason: `${what} does not match the request`,
+    missing: Object.freeze([what]),
+  })
+  return Object.freeze({
+    description,
+    descriptor: Object.freeze({
+      name,
+      args: Object.freeze([...leadingArgs, typeof from === 'function' ? shownFrom : from]),
+    }),
+    evaluate(auth: AuthContext, request: AuthRequest): Decision {
+      const expected = read(request)
+      const actual = tokenValue(auth)
+      // Both must be present: an absent tenant never matches an absent route parameter.
+      return expected !== undefined && actual !== undefined && actual === expected ? allow : deny
+    },
+  })
+}
+
+/**
+ * Tenant isolation: the token's tenant (see `claims` presets) must equal the tenant the request
+ * addresses. Denial: 403.
+ * @example router.get('/tenants/:tenantId/orders', requireTenant({ param: 'tenantId' }), list)
+ */
+export function requireTenant(from: RequestValue): Guard {
+  return createMatchGuard('requireTenant', [], (auth) => auth.tenant, from, 'tenant')
+}
+
+/**
+ * Ownership: a claim must equal a value of the request (a number claim is compared as its
+ * decimal string, since URL parameters are strings).
+ * @example requireClaimMatches('sub', { param: 'userId' })
+ */
+export function requireClaimMatches(claim: string, from: RequestValue): Guard {
+  if (typeof claim !== 'string' || claim === '') {
+    throw new ConfigurationError('requireClaimMatches() needs a non-empty claim name')
+  }
+  return createMatchGuard(
+    'requireClaimMatches',
+    [claim],
+    (auth) => {
+      const value = readClaim(auth.claims, claim)
+      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+    },
+    from,
+    `claim ${claim}`,
+  )
 }

@@ -19,11 +19,17 @@ export {
   allOf,
   anyOf,
   not,
+  requireAnyGroup,
+  requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
   requireClaim,
+  requireClaimMatches,
+  requireGroup,
+  requirePermission,
   requireRole,
   requireScope,
+  requireTenant,
   type ClaimPredicate,
   type ClaimValue,
   type Guard,
@@ -34,9 +40,26 @@ export {
   SYMMETRIC_ALGORITHMS,
   type Algorithm,
   type AuthenticateOptions,
+  type CommonOptions,
+  type IssuerOptions,
+  type MultiIssuerOptions,
   type ResolvedAuthenticateOptions,
+  type ResolvedIssuerOptions,
+  type SingleIssuerOptions,
+  type TenantResolution,
   type TokenLocation,
+  type VerificationOptions,
 } from './options.js'
+export {
+  CLAIM_PRESETS,
+  type ClaimMapping,
+  type ClaimPreset,
+  type ClaimPresetOptions,
+  type ClaimsOption,
+  type ClaimSource,
+  type MappedClaims,
+} from './claim-mapping.js'
 export type { AuthContext, AuthRequest, CustomClaims, HeaderValue, TokenClaims } from './types.js'
-export { guardFor, type Requirement } from './requirements.js'
+export { guardFor, type Requirement, type RequestValueSpec } from './requirements.js'
+export type { RequestValue } from './request-value.js'
 export { asGuard, createGuardFactories, type GuardFactories } from './guard-factories.js'

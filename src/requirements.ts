@@ -4,15 +4,22 @@ import {
   allOf,
   anyOf,
   not,
+  requireAnyGroup,
+  requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
   requireClaim,
+  requireClaimMatches,
+  requireGroup,
+  requirePermission,
   requireRole,
   requireScope,
+  requireTenant,
   type ClaimValue,
   type Guard,
 } from './guards.js'
 import { formatIssues } from './options.js'
+import type { RequestValue } from './request-value.js'
 
 /**
  * A route requirement as data: the same shape on every framework and in policy documents.
@@ -29,14 +36,35 @@ export interface Requirement {
   role?: string | string[]
   /** At least one listed role. */
   anyRole?: string | string[]
+  /** Every listed permission (Auth0 RBAC). */
+  permission?: string | string[]
+  /** At least one listed permission. */
+  anyPermission?: string | string[]
+  /** Every listed group. */
+  group?: string | string[]
+  /** At least one listed group. */
+  anyGroup?: string | string[]
   /** Each claim equals the value, or one of the list. */
   claims?: Record<string, ClaimValue | ClaimValue[]>
+  /** The token's tenant equals the request's, e.g. `{ param: 'tenantId' }`. */
+  tenant?: RequestValueSpec
+  /** Each claim equals a value of the request, e.g. `{ sub: { param: 'userId' } }`. */
+  claimMatches?: Record<string, RequestValueSpec>
   allOf?: Requirement[]
   anyOf?: Requirement[]
   not?: Requirement
 }
 
+/** A `RequestValue` as data (no functions), as requirement objects and policy documents hold it. */
+export type RequestValueSpec = Exclude<RequestValue, (request: never) => unknown>
+
 const names = z.union([z.string(), z.array(z.string()).min(1)])
+const requestValue = z.union([
+  z.strictObject({ param: z.string().min(1) }),
+  z.strictObject({ header: z.string().min(1) }),
+  z.strictObject({ query: z.string().min(1) }),
+  z.strictObject({ host: z.literal('subdomain') }),
+])
 const claimValue = z.union([z.string(), z.number(), z.boolean()])
 
 const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
@@ -46,6 +74,12 @@ const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
       anyScope: names.optional(),
       role: names.optional(),
       anyRole: names.optional(),
+      permission: names.optional(),
+      anyPermission: names.optional(),
+      group: names.optional(),
+      anyGroup: names.optional(),
+      tenant: requestValue.optional(),
+      claimMatches: z.record(z.string().min(1), requestValue).optional(),
       claims: z.record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)])).optional(),
       allOf: z.array(requirementSchema).min(1).optional(),
       anyOf: z.array(requirementSchema).min(1).optional(),
@@ -62,6 +96,14 @@ function toGuard(requirement: Requirement): Guard {
   if (requirement.anyScope !== undefined) guards.push(requireAnyScope(...list(requirement.anyScope)))
   if (requirement.role !== undefined) guards.push(requireRole(...list(requirement.role)))
   if (requirement.anyRole !== undefined) guards.push(requireAnyRole(...list(requirement.anyRole)))
+  if (requirement.permission !== undefined) guards.push(requirePermission(...list(requirement.permission)))
+  if (requirement.anyPermission !== undefined) guards.push(requireAnyPermission(...list(requirement.anyPermission)))
+  if (requirement.group !== undefined) guards.push(requireGroup(...list(requirement.group)))
+  if (requirement.anyGroup !== undefined) guards.push(requireAnyGroup(...list(requirement.anyGroup)))
+  if (requirement.tenant !== undefined) guards.push(requireTenant(requirement.tenant))
+  for (const [claim, from] of Object.entries(requirement.claimMatches ?? {})) {
+    guards.push(requireClaimMatches(claim, from))
+  }
   for (const [name, value] of Object.entries(requirement.claims ?? {})) {
     guards.push(requireClaim(name, value))
   }

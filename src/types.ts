@@ -25,12 +25,22 @@ export interface AuthContext {
   readonly issuer: string
   /** `aud`, always as a list. */
   readonly audience: readonly string[]
-  /** `client_id` (RFC 9068), else `azp`, else undefined. */
+  /** The client the token was issued to: `client_id` (RFC 9068) or `azp`, per the claim mapping. */
   readonly clientId: string | undefined
-  /** Scopes granted, from `scope` (space-delimited) or `scp` (string or list); parsed once. */
+  /** Scopes granted (`scope` space-delimited, or `scp` string or list, per the claim mapping). */
   readonly scopes: readonly string[]
-  /** Roles, read from the configured `rolesClaim` (default `roles`). */
+  /** Roles (`roles` by default; per preset, e.g. Keycloak `realm_access.roles`). */
   readonly roles: readonly string[]
+  /** Groups (`groups`; Cognito `cognito:groups`). */
+  readonly groups: readonly string[]
+  /** Fine-grained permissions (Auth0 RBAC `permissions`), kept apart from scopes. */
+  readonly permissions: readonly string[]
+  /** The tenant (Entra `tid`, Auth0 `org_id`, Google `hd`, or the issuer template's tenant). */
+  readonly tenant: string | undefined
+  readonly email: string | undefined
+  /** `email_verified`, when the token says. */
+  readonly emailVerified: boolean | undefined
+  readonly name: string | undefined
   /** `exp`, in seconds since the epoch. */
   readonly expiresAt: number
   /** The whole verified claims set. */

@@ -8,7 +8,7 @@ import {
   MissingTokenError,
   requireRole,
   requireScope,
-  type AuthenticateOptions,
+  type SingleIssuerOptions,
   type AuthRequest,
   type DecisionEvent,
 } from 'oidc-guard'
@@ -37,7 +37,7 @@ afterEach(() => {
   server.keys = [rsa.publicJwk, ec.publicJwk, ed.publicJwk, ps.publicJwk]
 })
 
-function authenticator(options: Partial<AuthenticateOptions> = {}) {
+function authenticator(options: Partial<SingleIssuerOptions> = {}) {
   return createAuthenticator({ issuer: server.issuer, audience: AUDIENCE, jwksUri: server.jwksUri, ...options })
 }
 

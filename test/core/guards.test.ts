@@ -9,24 +9,11 @@ import {
   requireClaim,
   requireRole,
   requireScope,
-  type AuthContext,
   type AuthRequest,
 } from 'oidc-guard'
+import { authContext } from '../helpers/context.js'
 
-function context(overrides: Partial<AuthContext> = {}, claims: Record<string, unknown> = {}): AuthContext {
-  return {
-    token: 't',
-    subject: 'user-1',
-    issuer: 'https://idp',
-    audience: ['api'],
-    clientId: 'c',
-    scopes: ['orders:read', 'orders:write'],
-    roles: ['editor'],
-    expiresAt: 0,
-    claims: { sub: 'user-1', tenant: 'acme', groups: ['a', 'b'], level: 3, realm_access: { roles: ['x'] }, ...claims },
-    ...overrides,
-  }
-}
+const context = authContext
 const request: AuthRequest = { method: 'GET', headers: {}, params: { userId: 'user-1' } }
 
 describe('requireScope()', () => {

@@ -57,27 +57,28 @@ describe('resolveOptions()', () => {
 
   it('applies secure defaults', () => {
     const options = resolveOptions(base)
-    expect(options.algorithms).toEqual([...ASYMMETRIC_ALGORITHMS])
-    expect(options.algorithms).not.toContain('none')
-    expect(options.audience).toEqual(['orders-api'])
-    expect(options.clockTolerance).toBe(5)
+    const issuer = options.issuers[0]!
+    expect(issuer.algorithms).toEqual([...ASYMMETRIC_ALGORITHMS])
+    expect(issuer.algorithms).not.toContain('none')
+    expect(issuer.audience).toEqual(['orders-api'])
+    expect(issuer.clockTolerance).toBe(5)
     expect(options.tokenLocations).toEqual(['header'])
-    expect(options.requiredClaims).toEqual(['exp'])
+    expect(issuer.requiredClaims).toEqual(['exp'])
     expect(options.credentialsRequired).toBe(true)
     expect(options.realm).toBe('api')
-    expect(options.secret).toBeUndefined()
+    expect(issuer.secret).toBeUndefined()
     expect(Object.isFrozen(options)).toBe(true)
   })
 
   it('requires the RFC 9068 claims under the strict profile', () => {
     const options = resolveOptions({ ...base, profile: 'strict', requiredClaims: ['tenant'] })
-    expect([...options.requiredClaims].sort()).toEqual(['client_id', 'exp', 'iat', 'jti', 'sub', 'tenant'])
+    expect([...options.issuers[0]!.requiredClaims].sort()).toEqual(['client_id', 'exp', 'iat', 'jti', 'sub', 'tenant'])
   })
 
   it('defaults to HS* only when a secret is configured', () => {
-    const options = resolveOptions({ ...base, secret: 'x'.repeat(32) })
-    expect(options.algorithms).toEqual(['HS256', 'HS384', 'HS512'])
-    expect(options.secret).toBeInstanceOf(Uint8Array)
+    const [issuer] = resolveOptions({ ...base, secret: 'x'.repeat(32) }).issuers
+    expect(issuer?.algorithms).toEqual(['HS256', 'HS384', 'HS512'])
+    expect(issuer?.secret).toBeInstanceOf(Uint8Array)
   })
 
   it('createAuthenticator() throws at construction, not on the first request', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigurationError, guardFor, type AuthContext, type AuthRequest } from 'oidc-guard'
+import { ConfigurationError, guardFor, type AuthRequest } from 'oidc-guard'
+import { authContext } from '../helpers/context.js'
 
-const auth: AuthContext = {
-  token: 't',
-  subject: 's',
-  issuer: 'i',
-  audience: ['a'],
-  clientId: undefined,
-  scopes: ['orders:read'],
-  roles: ['editor'],
-  expiresAt: 0,
-  claims: { department: 'sales', level: 2 },
-}
+const auth = authContext({ scopes: ['orders:read'], claims: { department: 'sales', level: 2 } })
 const request: AuthRequest = { method: 'GET', headers: {} }
 
 describe('guardFor()', () => {
@@ -52,7 +43,7 @@ describe('guardFor()', () => {
     expect(message({})).toContain('Expected at least one requirement')
     expect(message({ role: [] })).toContain('"role"')
     expect(message({ anyOf: [] })).toContain('"anyOf"')
-    expect(message({ not: { roles: 'x' } })).toContain('"roles": unknown option')
+    expect(message({ not: { roles: 'x' } })).toContain('"not.roles": unknown option')
     expect(message({ claims: { level: {} } })).toContain('"claims.level"')
     expect(() => guardFor({ scope: '' })).toThrow(ConfigurationError)
   })

@@ -1,7 +1,7 @@
 import express from 'express'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { AuthenticateOptions } from 'oidc-guard'
+import type { SingleIssuerOptions } from 'oidc-guard'
 import { authenticate, requireRole, requireScope } from 'oidc-guard/express'
 import { startJwksServer } from '../helpers/jwks-server.js'
 import { encodeSegment } from '../helpers/keys.js'
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => provider.close())
 afterEach(() => provider.setJwksAvailable(true))
 
-function ordersApi(overrides: Partial<AuthenticateOptions> = {}) {
+function ordersApi(overrides: Partial<SingleIssuerOptions> = {}) {
   const app = express()
   app.get('/health', (_req, res) => void res.json({ ok: true }))
   app.get('/orders', authenticate({ issuer: provider.issuer, audience: RESOURCE, ...overrides }), requireScope('orders:read'), (req, res) => {

@@ -1,0 +1,190 @@
+import { readClaim, toStringList } from './claims.js'
+import type { TokenClaims } from './types.js'
+
+/** Providers whose token shapes oidc-guard knows. */
+export const CLAIM_PRESETS = Object.freeze([
+  'generic',
+  'keycloak',
+  'auth0',
+  'okta',
+  'entra',
+  'cognito',
+  'google',
+] as const)
+export type ClaimPreset = (typeof CLAIM_PRESETS)[number]
+
+/** A preset with its settings. */
+export interface ClaimPresetOptions {
+  preset: ClaimPreset
+  /** Keycloak: the client whose `resource_access.<client>.roles` become roles. */
+  clientRoles?: string
+  /** Keycloak: name client roles `<client>:<role>` instead of merging them as they are. Default false. */
+  namespacedClientRoles?: boolean
+  /** Auth0: the namespace of custom claims, e.g. `https://example.com/` for `https://example.com/roles`. */
+  namespace?: string
+  /** Auth0: also treat RBAC `permissions` as scopes. Default false (they stay `permissions`). */
+  permissionsAsScopes?: boolean
+}
+
+/** Where a normalized field comes from: a claim (name or dot path), several merged, or a function. */
+export type ClaimSource = string | string[] | ((claims: Readonly<TokenClaims>) => unknown)
+
+/** A custom mapping, field by field; unset fields use the generic rules. */
+export interface ClaimMapping {
+  scopes?: ClaimSource
+  roles?: ClaimSource
+  groups?: ClaimSource
+  permissions?: ClaimSource
+  tenant?: ClaimSource
+  clientId?: ClaimSource
+  email?: ClaimSource
+  name?: ClaimSource
+}
+
+/** How an issuer's tokens are normalized: a preset name, a preset with settings, or a mapping. */
+export type ClaimsOption = ClaimPreset | ClaimPresetOptions | ClaimMapping
+
+/** The provider-neutral view of a token that guards read. */
+export interface MappedClaims {
+  readonly scopes: readonly string[]
+  readonly roles: readonly string[]
+  readonly groups: readonly string[]
+  readonly permissions: readonly string[]
+  readonly tenant: string | undefined
+  readonly clientId: string | undefined
+  readonly email: string | undefined
+  readonly emailVerified: boolean | undefined
+  readonly name: string | undefined
+}
+
+/** What a preset adds beyond mapping: audience and token-kind rules. */
+export interface ClaimRules {
+  /** Maps a verified claims set; `tenant` falls back to the tenant of the issuer template. */
+  map(claims: TokenClaims, issuerTenant: string | undefined): MappedClaims
+  /** Cognito: access tokens carry no `aud`; the audience is matched against `client_id`. */
+  readonly audienceFromClientId: boolean
+  /** Returns a reason when the token is of the wrong kind (e.g. a Cognito ID token). */
+  check(claims: TokenClaims): string | undefined
+}
+
+type Field = keyof Omit<MappedClaims, 'emailVerified'>
+type Resolved = Record<Field, (claims: TokenClaims) => unknown>
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+
+function source(from: ClaimSource): (claims: TokenClaims) => unknown {
+  if (typeof from === 'function') return from
+  if (typeof from === 'string') return (claims) => readClaim(claims, from)
+  // Several claims merged into one list (e.g. realm roles and client roles).
+  return (claims) => from.flatMap((path) => toStringList(readClaim(claims, path)))
+}
+
+const first =
+  (...paths: string[]) =>
+  (claims: TokenClaims): unknown => {
+    for (const path of paths) {
+      const value = readClaim(claims, path)
+      if (value !== undefined) return value
+    }
+    return undefined
+  }
+
+const GENERIC: Resolved = {
+  scopes: first('scope', 'scp'),
+  roles: first('roles'),
+  groups: first('groups'),
+  permissions: first('permissions'),
+  tenant: first('tenant', 'tid'),
+  clientId: first('client_id', 'azp'),
+  email: first('email'),
+  name: first('name'),
+}
+
+function keycloak(options: ClaimPresetOptions): Partial<Resolved> {
+  const client = options.clientRoles
+  return {
+    roles: (claims) => {
+      const realm = toStringList(readClaim(claims, 'realm_access.roles'))
+      if (client === undefined) return realm
+      const access = readClaim(claims, 'resource_access') as Record<string, { roles?: unknown }> | undefined
+      const own = toStringList(access && Object.hasOwn(access, client) ? access[client]?.roles : undefined)
+      return [...realm, ...(options.namespacedClientRoles ? own.map((role) => `${client}:${role}`) : own)]
+    },
+    clientId: first('azp', 'client_id'),
+    tenant: () => undefined,
+  }
+}
+
+function auth0(options: ClaimPresetOptions): Partial<Resolved> {
+  const ns = options.namespace ?? ''
+  return {
+    scopes: options.permissionsAsScopes
+      ? (claims) => [...toStringList(claims.scope), ...toStringList(claims.permissions)]
+      : first('scope'),
+    roles: first(`${ns}roles`),
+    groups: first(`${ns}groups`),
+    tenant: first('org_id'),
+    clientId: first('azp', 'client_id'),
+    email: first(`${ns}email`, 'email'),
+    name: first(`${ns}name`, 'name'),
+  }
+}
+
+const PRESETS: Record<ClaimPreset, (options: ClaimPresetOptions) => Partial<Resolved>> = {
+  generic: () => ({}),
+  keycloak,
+  auth0,
+  okta: () => ({ scopes: first('scp', 'scope'), clientId: first('cid', 'client_id'), tenant: () => undefined }),
+  // Delegated tokens carry `scp`; application tokens carry app `roles` and no `scp`.
+  entra: () => ({ scopes: first('scp'), tenant: first('tid'), clientId: first('azp', 'appid') }),
+  cognito: () => ({
+    roles: first('cognito:groups'),
+    groups: first('cognito:groups'),
+    clientId: first('client_id'),
+    tenant: () => undefined,
+  }),
+  google: () => ({ tenant: first('hd'), clientId: first('azp') }),
+}
+
+function isPresetOptions(value: ClaimsOption): value is ClaimPresetOptions {
+  return typeof value === 'object' && 'preset' in value
+}
+
+/**
+ * Compiles an issuer's `claims` option into the rules that normalize its tokens. Done once per
+ * issuer at startup; mapping a token then reads each claim once.
+ */
+export function createClaimRules(option: ClaimsOption = 'generic', rolesClaim?: string): ClaimRules {
+  const preset: ClaimPresetOptions =
+    typeof option === 'string' ? { preset: option } : isPresetOptions(option) ? option : { preset: 'generic' }
+  const custom: Partial<Resolved> = {}
+  if (typeof option === 'object' && !isPresetOptions(option)) {
+    for (const [field, from] of Object.entries(option) as [Field, ClaimSource][]) custom[field] = source(from)
+  }
+  if (rolesClaim !== undefined) custom.roles = source(rolesClaim)
+  const resolved: Resolved = { ...GENERIC, ...PRESETS[preset.preset](preset), ...custom }
+  const isCognito = preset.preset === 'cognito'
+  const isGoogle = preset.preset === 'google'
+
+  return {
+    audienceFromClientId: isCognito,
+    check(claims) {
+      // Cognito signs ID and access tokens with the same keys: only `token_use: access` is one.
+      if (isCognito && claims.token_use !== 'access') return 'The token is not an access token'
+      return undefined
+    },
+    map(claims, issuerTenant) {
+      return {
+        scopes: toStringList(resolved.scopes(claims)),
+        roles: toStringList(resolved.roles(claims)),
+        groups: toStringList(resolved.groups(claims)),
+        permissions: toStringList(resolved.permissions(claims)),
+        tenant: str(resolved.tenant(claims)) ?? issuerTenant,
+        clientId: str(resolved.clientId(claims)),
+        email: str(resolved.email(claims)),
+        emailVerified: isGoogle || claims.email_verified !== undefined ? claims.email_verified === true : undefined,
+        name: str(resolved.name(claims)),
+      }
+    },
+  }
+}

@@ -1,0 +1,130 @@
+import { jwtVerify, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
+import { buildAuthContext } from './auth-context.js'
+import { createClaimRules } from './claim-mapping.js'
+import { InvalidTokenError, isOidcGuardError } from './errors.js'
+import { RemoteKeySet } from './key-set.js'
+import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
+import type { AuthContext, TokenClaims } from './types.js'
+
+/** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
+export interface IssuerVerifier {
+  verify(token: string): Promise<AuthContext>
+  clear(): void
+}
+
+/** A concrete issuer: the configured one, or a template filled in for one tenant. */
+export interface ConcreteIssuer {
+  readonly options: ResolvedIssuerOptions
+  readonly issuer: string
+  readonly audience: readonly string[]
+  readonly jwksUri: string | undefined
+  /** The tenant filled into a template. */
+  readonly tenant?: string
+}
+
+// RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing; `JWT` and none stay accepted by default
+// because most providers (Auth0, Keycloak, Entra ID, Cognito) still issue them.
+const DEFAULT_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt'])
+const STRICT_TYPES = new Set(['at+jwt', 'application/at+jwt'])
+
+// Descriptions are fixed sentences: the claim names come from this list, never from the token.
+export const DESCRIPTIONS = {
+  iss: 'The access token was issued by another issuer',
+  aud: 'The access token is not meant for this audience',
+  nbf: 'The access token is not valid yet',
+  iat: 'The access token has an invalid issue time',
+  exp: 'The access token has an invalid expiry',
+  typ: 'The access token type is not accepted',
+} as const
+
+function describeJoseError(error: { code?: unknown; claim?: unknown; reason?: unknown }): string {
+  switch (error.code) {
+    case 'ERR_JWT_EXPIRED':
+      return error.claim === 'iat' ? 'The access token is too old' : 'The access token expired'
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (error.reason === 'missing') return 'The access token lacks a required claim'
+      return DESCRIPTIONS[error.claim as keyof typeof DESCRIPTIONS] ?? 'The access token has an invalid claim'
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'The access token signature is invalid'
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'The access token algorithm is not accepted'
+    default:
+      return 'The access token is malformed'
+  }
+}
+
+/**
+ * Verifies one issuer's tokens: signature against its keys, then `iss`, `aud`, `exp`, `nbf`,
+ * `iat` (with `maxTokenAge`), `typ`, required claims and the algorithm allowlist, all through
+ * jose. Keys are never taken from the token (`jku`, `x5u`, `jwk`, `x5c` are ignored); unknown
+ * `crit` and unencoded payloads are refused.
+ */
+export function createIssuerVerifier(
+  concrete: ConcreteIssuer,
+  common: ResolvedAuthenticateOptions,
+  onKeysRemoved: () => void,
+): IssuerVerifier {
+  const { options, issuer, audience } = concrete
+  const { realm } = common
+  const { secret } = options
+  const rules = createClaimRules(options.claims, options.rolesClaim)
+  const keySet = new RemoteKeySet({
+    issuer,
+    jwksUri: concrete.jwksUri,
+    fetch: common.fetch ?? globalThis.fetch,
+    timeoutDuration: common.timeoutDuration,
+    maxResponseSize: common.maxResponseSize,
+    cooldownDuration: common.cooldownDuration,
+    cacheMaxAge: common.cacheMaxAge,
+    maxStaleAge: common.maxStaleAge,
+    maxKeys: common.maxKeys,
+    realm,
+    onKeysRemoved,
+  })
+  const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
+  const typeRequired = options.profile === 'strict'
+
+  function resolveKey(header: ProtectedHeaderParameters) {
+    const { typ } = header
+    if (typ === undefined ? typeRequired : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
+      throw new InvalidTokenError(DESCRIPTIONS.typ, { realm })
+    }
+    if (secret !== undefined && header.alg?.startsWith('HS')) return secret
+    return keySet.getKey(header)
+  }
+
+  const verifyOptions: JWTVerifyOptions = {
+    issuer,
+    // Cognito access tokens carry no `aud`; their audience is `client_id`, checked below.
+    audience: rules.audienceFromClientId ? undefined : [...audience],
+    algorithms: [...options.algorithms],
+    clockTolerance: options.clockTolerance,
+    maxTokenAge: options.maxTokenAge,
+    requiredClaims: [...options.requiredClaims],
+  }
+
+  function checkKind(claims: TokenClaims): void {
+    if (rules.audienceFromClientId && !audience.includes(claims.client_id as string)) {
+      throw new InvalidTokenError(DESCRIPTIONS.aud, { realm })
+    }
+    const wrongKind = rules.check(claims)
+    if (wrongKind !== undefined) throw new InvalidTokenError(wrongKind, { realm })
+  }
+
+  return {
+    async verify(token) {
+      let claims: TokenClaims
+      try {
+        claims = (await jwtVerify(token, resolveKey, verifyOptions)).payload as TokenClaims
+      } catch (error) {
+        if (isOidcGuardError(error)) throw error
+        throw new InvalidTokenError(describeJoseError(error as object), { cause: error, realm })
+      }
+      checkKind(claims)
+      return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
+    },
+    clear() {
+      keySet.clear()
+    },
+  }
+}
