@@ -70,7 +70,10 @@ class TenantIssuers {
     if (this.unknown.has(tenant)) return undefined
     let pending = this.pending.get(tenant)
     if (pending === undefined) {
-      pending = this.resolve(tenant, resolveTenant as NonNullable<typeof resolveTenant>)
+      // Cleared in a later microtask, after it is stored, even when the resolver throws at once.
+      pending = this.resolve(tenant, resolveTenant as NonNullable<typeof resolveTenant>).finally(() =>
+        this.pending.delete(tenant),
+      )
       this.pending.set(tenant, pending)
     }
     return pending
@@ -92,8 +95,6 @@ class TenantIssuers {
         cause,
         realm: this.common.realm,
       })
-    } finally {
-      this.pending.delete(tenant)
     }
   }
 

@@ -4,11 +4,17 @@ import {
   anyOf,
   ConfigurationError,
   not,
+  requireAnyGroup,
+  requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
   requireClaim,
+  requireClaimMatches,
+  requireGroup,
+  requirePermission,
   requireRole,
   requireScope,
+  requireTenant,
   type AuthRequest,
 } from 'oidc-guard'
 import { authContext } from '../helpers/context.js'
@@ -183,5 +189,59 @@ describe('combinators with guards that carry no missing list', () => {
     const decision = anyOf(not(requireRole('editor')), not(requireScope('orders:read'))).evaluate(context(), request)
     expect(decision).toMatchObject({ allowed: false, missing: [] })
     expect(decision.reason).toBe('no guard allowed: requireRole(editor) allowed; requireScope(orders:read) allowed')
+  })
+})
+
+describe('requirePermission(), requireGroup() and their any- forms', () => {
+  it('check permissions and groups, apart from scopes and roles', () => {
+    expect(requirePermission('read:reports').evaluate(context(), request).allowed).toBe(true)
+    expect(requirePermission('orders:read').evaluate(context(), request)).toMatchObject({ allowed: false, reason: 'token lacks permission orders:read' })
+    expect(requireAnyPermission('x', 'read:reports').evaluate(context(), request).allowed).toBe(true)
+    expect(requireGroup('staff').evaluate(context(), request).allowed).toBe(true)
+    expect(requireAnyGroup('admins').evaluate(context(), request)).toMatchObject({ allowed: false, reason: 'token lacks group admins' })
+  })
+})
+
+describe('requireTenant() and requireClaimMatches()', () => {
+  const at = (extra: Partial<AuthRequest>): AuthRequest => ({ method: 'GET', headers: {}, ...extra })
+
+  it('requireTenant() compares the token tenant with a route parameter, header, query or subdomain', () => {
+    expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({ params: { tenantId: 'acme' } })).allowed).toBe(true)
+    expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({ params: { tenantId: 'globex' } }))).toEqual({
+      allowed: false,
+      guard: 'requireTenant(param:tenantId)',
+      reason: 'tenant does not match the request',
+      missing: ['tenant'],
+    })
+    expect(requireTenant({ header: 'X-Tenant' }).evaluate(context(), at({ headers: { 'x-tenant': 'acme' } })).allowed).toBe(true)
+    expect(requireTenant({ query: 't' }).evaluate(context(), at({ query: { t: 'acme' } })).allowed).toBe(true)
+    expect(requireTenant({ host: 'subdomain' }).evaluate(context(), at({ headers: { host: 'acme.api.example.com:8443' } })).allowed).toBe(true)
+    expect(requireTenant({ host: 'subdomain' }).evaluate(context(), at({ headers: { host: 'localhost' } })).allowed).toBe(false)
+    expect(requireTenant((req) => req.method.toLowerCase()).evaluate(context({ tenant: 'get' }), at({})).allowed).toBe(true)
+  })
+
+  it('never matches when either side is missing', () => {
+    expect(requireTenant({ param: 'tenantId' }).evaluate(context({ tenant: undefined }), at({ params: {} })).allowed).toBe(false)
+    expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({})).allowed).toBe(false)
+    expect(requireTenant({ header: 'x-tenant' }).evaluate(context(), at({ headers: { 'x-tenant': ['acme', 'acme'] } })).allowed).toBe(false)
+  })
+
+  it('requireClaimMatches() checks ownership, comparing numbers as strings', () => {
+    const owner = requireClaimMatches('sub', { param: 'userId' })
+    expect(owner.evaluate(context(), at({ params: { userId: 'user-1' } })).allowed).toBe(true)
+    expect(owner.evaluate(context(), at({ params: { userId: 'user-2' } })).reason).toBe('claim sub does not match the request')
+    expect(requireClaimMatches('level', { param: 'n' }).evaluate(context(), at({ params: { n: '3' } })).allowed).toBe(true)
+    expect(requireClaimMatches('groups', { param: 'n' }).evaluate(context(), at({ params: { n: 'a' } })).allowed).toBe(false)
+    expect(owner.descriptor).toEqual({ name: 'requireClaimMatches', args: ['sub', { param: 'userId' }] })
+    expect(requireTenant(function fromPath() { return undefined }).descriptor).toEqual({ name: 'requireTenant', args: ['fromPath()'] })
+  })
+
+  it('throws at startup on a bad request value or claim', () => {
+    expect(() => requireTenant({} as never)).toThrow("requireTenant() needs { param }, { header }, { query }, { host: 'subdomain' } or a function")
+    expect(() => requireTenant({ param: '' })).toThrow(ConfigurationError)
+    expect(() => requireTenant({ host: 'apex' } as never)).toThrow(ConfigurationError)
+    expect(() => requireTenant({ param: 'a', header: 'b' } as never)).toThrow(ConfigurationError)
+    expect(() => requireTenant(null as never)).toThrow(ConfigurationError)
+    expect(() => requireClaimMatches('', { param: 'x' })).toThrow(ConfigurationError)
   })
 })

@@ -20,6 +20,21 @@ describe('guardFor()', () => {
     expect(guardFor({ anyScope: ['a', 'orders:read'] }).description).toBe('requireAnyScope(a, orders:read)')
   })
 
+  it('covers permissions, groups, tenant and ownership as data', () => {
+    const guard = guardFor({
+      permission: 'read:reports',
+      anyPermission: ['x', 'read:reports'],
+      group: 'staff',
+      anyGroup: ['staff', 'y'],
+      tenant: { param: 'tenantId' },
+      claimMatches: { sub: { param: 'userId' } },
+    })
+    const req: AuthRequest = { method: 'GET', headers: {}, params: { tenantId: 'acme', userId: 'user-1' } }
+    expect(guard.evaluate(authContext(), req).allowed).toBe(true)
+    expect(guard.evaluate(authContext(), { ...req, params: { tenantId: 'globex', userId: 'user-1' } }).reason).toContain('tenant does not match')
+    expect(() => guardFor({ tenant: { cookie: 'x' } } as never)).toThrow('"tenant"')
+  })
+
   it('nests allOf, anyOf and not', () => {
     const guard = guardFor({
       anyOf: [{ role: 'admin' }, { allOf: [{ scope: 'orders:read' }, { not: { role: 'suspended' } }] }],
