@@ -32,6 +32,8 @@ export interface ProviderOptions {
   readonly accessTokenTTL?: number
   /** Default 0 (any free port). */
   readonly port?: number
+  /** Host one provider per tenant under `/realms/<tenant>` instead of one at the root. */
+  readonly tenants?: string[]
 }
 
 /**
@@ -40,11 +42,14 @@ export interface ProviderOptions {
  * its JWKS endpoint can be taken down.
  */
 export interface TestProvider {
+  /** The issuer (the first tenant's, with `tenants`). */
   readonly issuer: string
+  /** The issuer of one tenant (with `tenants`). */
+  issuerFor(tenant?: string): string
   /** Requests to /jwks so far. */
   jwksFetches(): number
   /** Gets an access token over HTTP from the token endpoint. */
-  token(clientId: string, scope?: string, resource?: string): Promise<string>
+  token(clientId: string, scope?: string, resource?: string, tenant?: string): Promise<string>
   /** Replaces the signing keys (new kids); the previous key is kept published unless dropped. */
   rotateKeys(options?: { keepPrevious?: boolean }): Promise<void>
   /** When false, /jwks answers 503. */
@@ -95,25 +100,39 @@ async function keySet(): Promise<JWK[]> {
 export async function startProvider(options: ProviderOptions = {}): Promise<TestProvider> {
   const clients = options.clients ?? DEFAULT_CLIENTS
   const byId = new Map(clients.map((client) => [client.clientId, client]))
+  // One provider at the root, or one per tenant under /realms/<tenant> (Keycloak's layout).
+  const prefixes = options.tenants?.map((tenant) => `/realms/${tenant}`) ?? ['']
+  const providers = new Map<string, Provider>()
+  const keysByPrefix = new Map<string, JWK[]>()
   let jwksAvailable = true
   let jwksFetches = 0
-  let current: Provider | undefined
 
   const server: Server = createServer((req, res) => {
-    if (req.url?.startsWith('/jwks')) {
+    const url = req.url ?? '/'
+    const prefix = prefixes.find((candidate) => candidate === '' || url === candidate || url.startsWith(`${candidate}/`))
+    const provider = prefix === undefined ? undefined : providers.get(prefix)
+    if (prefix === undefined || provider === undefined) {
+      res.writeHead(404).end()
+      return
+    }
+    const path = url.slice(prefix.length) || '/'
+    if (path.startsWith('/jwks')) {
       jwksFetches += 1
       if (!jwksAvailable) {
         res.writeHead(503).end()
         return
       }
     }
-    current!.callback()(req, res)
+    // Mounted like Express' app.use(prefix, …): oidc-provider derives its URLs from originalUrl.
+    ;(req as { originalUrl?: string }).originalUrl = url
+    req.url = path
+    provider.callback()(req, res)
   })
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  function build(keys: JWK[]): Provider {
-    const provider = new Provider(issuer, {
+  function build(issuer: string, keys: JWK[]): Provider {
+    return new Provider(issuer, {
       clients: clients.map((client) => ({
         client_id: client.clientId,
         client_secret: SECRET,
@@ -152,16 +171,20 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
         ctx.body = out
       },
     })
-    return provider
   }
 
-  let keys = await keySet()
-  current = build(keys)
+  for (const prefix of prefixes) {
+    const keys = await keySet()
+    keysByPrefix.set(prefix, keys)
+    providers.set(prefix, build(`${origin}${prefix}`, keys))
+  }
+  const issuerFor = (tenant?: string) => `${origin}${tenant === undefined ? (prefixes[0] as string) : `/realms/${tenant}`}`
 
   return {
-    issuer,
+    issuer: issuerFor(),
+    issuerFor,
     jwksFetches: () => jwksFetches,
-    async token(clientId, scope = byId.get(clientId)?.scopes, resource = RESOURCE) {
+    async token(clientId, scope = byId.get(clientId)?.scopes, resource = RESOURCE, tenant) {
       const body = new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: clientId,
@@ -169,16 +192,19 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
         resource,
       })
       if (scope) body.set('scope', scope)
-      const response = await fetch(`${issuer}/token`, { method: 'POST', body })
+      const response = await fetch(`${issuerFor(tenant)}/token`, { method: 'POST', body })
       const json = (await response.json()) as { access_token?: string; error?: string }
       if (!json.access_token) throw new Error(`token request failed: ${JSON.stringify(json)}`)
       return json.access_token
     },
     async rotateKeys({ keepPrevious = true } = {}) {
-      // The provider signs with the first key of the wanted alg: the new keys go first.
-      const next = await keySet()
-      keys = keepPrevious ? [...next, ...keys] : next
-      current = build(keys)
+      for (const prefix of prefixes) {
+        // The provider signs with the first key of the wanted alg: the new keys go first.
+        const next = await keySet()
+        const keys = keepPrevious ? [...next, ...(keysByPrefix.get(prefix) ?? [])] : next
+        keysByPrefix.set(prefix, keys)
+        providers.set(prefix, build(`${origin}${prefix}`, keys))
+      }
     },
     setJwksAvailable(available) {
       jwksAvailable = available
