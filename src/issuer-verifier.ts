@@ -1,6 +1,7 @@
 import { jwtVerify, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from './claim-mapping.js'
+import { compactJwsProblem } from './compact-jws.js'
 import { InvalidTokenError, isOidcGuardError } from './errors.js'
 import { RemoteKeySet } from './key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
@@ -103,24 +104,43 @@ export function createIssuerVerifier(
     requiredClaims: [...options.requiredClaims],
   }
 
-  function checkKind(claims: TokenClaims): void {
+  const { clockTolerance, maxTokenLifetime } = options
+
+  // Checks jose leaves to us, after the signature: they read only the verified claims.
+  function checkClaims(claims: TokenClaims, typ: unknown): void {
     if (rules.audienceFromClientId && !audience.includes(claims.client_id as string)) {
       throw new InvalidTokenError(DESCRIPTIONS.aud, { realm })
     }
-    const wrongKind = rules.check(claims)
+    // OIDC Core §3.1.3.6/§3.3.2.11: hash claims exist only in ID tokens (RFC 8725 §3.11).
+    const idToken = claims.at_hash !== undefined || claims.c_hash !== undefined || claims.s_hash !== undefined
+    const wrongKind = rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? 'The token is not an access token' : undefined)
     if (wrongKind !== undefined) throw new InvalidTokenError(wrongKind, { realm })
+    const now = Date.now() / 1000
+    // jose checks `iat` only with maxTokenAge; a token issued in the future is never valid.
+    if (typeof claims.iat === 'number' && claims.iat > now + clockTolerance) {
+      throw new InvalidTokenError(DESCRIPTIONS.iat, { realm })
+    }
+    if (maxTokenLifetime !== undefined && (claims.exp as number) - (claims.iat ?? now) > maxTokenLifetime) {
+      throw new InvalidTokenError('The access token lives longer than accepted', { realm })
+    }
   }
 
   return {
     async verify(token) {
+      if (compactJwsProblem(token) !== undefined) {
+        throw new InvalidTokenError('The access token is malformed', { realm })
+      }
       let claims: TokenClaims
+      let typ: unknown
       try {
-        claims = (await jwtVerify(token, resolveKey, verifyOptions)).payload as TokenClaims
+        const result = await jwtVerify(token, resolveKey, verifyOptions)
+        claims = result.payload as TokenClaims
+        typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
       } catch (error) {
         if (isOidcGuardError(error)) throw error
         throw new InvalidTokenError(describeJoseError(error as object), { cause: error, realm })
       }
-      checkKind(claims)
+      checkClaims(claims, typ)
       return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
     },
     clear() {

@@ -44,6 +44,8 @@ export interface VerificationOptions {
   clockTolerance?: number
   /** Refuse tokens issued (`iat`) more than this many seconds ago. Default: no limit. */
   maxTokenAge?: number
+  /** Refuse tokens whose lifetime (`exp` − `iat`, or `exp` − now) exceeds this, in seconds. Default: no limit. */
+  maxTokenLifetime?: number
   /** Claims that must be present, beyond `exp` (always required) and the profile's. */
   requiredClaims?: string[]
   /**
@@ -186,6 +188,7 @@ const verificationFields = {
   algorithms: z.array(algorithm).min(1, 'Expected at least one algorithm').optional(),
   clockTolerance: z.number().nonnegative().max(300).optional(),
   maxTokenAge: z.number().positive().optional(),
+  maxTokenLifetime: z.number().positive().optional(),
   requiredClaims: z.array(z.string().min(1)).optional(),
   profile: z.enum(['default', 'strict']).optional(),
   rolesClaim: z.string().min(1).optional(),
@@ -294,6 +297,7 @@ export interface ResolvedIssuerOptions {
   readonly algorithms: readonly Algorithm[]
   readonly clockTolerance: number
   readonly maxTokenAge: number | undefined
+  readonly maxTokenLifetime: number | undefined
   /** Every claim that must be present: `exp`, the profile's, and `requiredClaims`. */
   readonly requiredClaims: readonly string[]
   readonly profile: 'default' | 'strict'
@@ -360,6 +364,7 @@ function resolveIssuer(entry: ParsedIssuer, defaults: ParsedVerification): Resol
     algorithms: Object.freeze(pick('algorithms') ?? (secret ? [...SYMMETRIC_ALGORITHMS] : [...ASYMMETRIC_ALGORITHMS])),
     clockTolerance: pick('clockTolerance') ?? 5,
     maxTokenAge: pick('maxTokenAge'),
+    maxTokenLifetime: pick('maxTokenLifetime'),
     requiredClaims: Object.freeze([...requiredClaims]),
     profile,
     claims: (pick('claims') ?? 'generic') as ClaimPreset | ClaimPresetOptions | ClaimMapping,
