@@ -1,6 +1,6 @@
 // Structural checks on a compact JWS before any cryptography (RFC 7515 §7.1, RFC 8725 §3.4).
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/
+const BASE64URL = /^[A-Za-z0-9_-]*$/
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 /**
@@ -65,20 +65,29 @@ export function hasDuplicateMember(json: string): boolean {
 
 /**
  * Returns why a token is not an acceptable compact JWS, or undefined when it is: exactly three
- * non-empty base64url segments (a five-part JWE is refused here), each canonically encoded,
- * with a header and payload free of duplicate member names.
+ * base64url segments (a five-part JWE is refused here), a non-empty header and signature, each
+ * segment canonically encoded. This is the signature layer's check; payload may be any bytes.
  */
 export function compactJwsProblem(token: string): string | undefined {
   const first = token.indexOf('.')
   const second = token.indexOf('.', first + 1)
-  if (first <= 0 || second === -1 || token.indexOf('.', second + 1) !== -1) return 'not a compact JWS'
-  const header = token.slice(0, first)
-  const payload = token.slice(first + 1, second)
-  const signature = token.slice(second + 1)
-  for (const segment of [header, payload, signature]) {
+  if (first <= 0 || second === -1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+    return 'not a compact JWS'
+  }
+  for (const segment of [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)]) {
     if (!BASE64URL.test(segment) || !isCanonical(segment)) return 'not canonical base64url'
   }
-  for (const segment of [header, payload]) {
+  return undefined
+}
+
+/**
+ * The JWT layer's check: header and claims set are UTF-8 JSON texts without duplicate member
+ * names. Call it after `compactJwsProblem` accepted the token.
+ */
+export function jsonMembersProblem(token: string): string | undefined {
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  for (const segment of [token.slice(0, first), token.slice(first + 1, second)]) {
     let text: string
     try {
       text = utf8.decode(Buffer.from(segment, 'base64url'))

@@ -1,7 +1,7 @@
 import { jwtVerify, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from './claim-mapping.js'
-import { compactJwsProblem } from './compact-jws.js'
+import { compactJwsProblem, jsonMembersProblem } from './compact-jws.js'
 import { InvalidTokenError, isOidcGuardError } from './errors.js'
 import { RemoteKeySet } from './key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
@@ -127,7 +127,7 @@ export function createIssuerVerifier(
 
   return {
     async verify(token) {
-      if (compactJwsProblem(token) !== undefined) {
+      if (compactJwsProblem(token) !== undefined || jsonMembersProblem(token) !== undefined) {
         throw new InvalidTokenError('The access token is malformed', { realm })
       }
       let claims: TokenClaims
