@@ -10,7 +10,7 @@ import { extractToken } from './extract-token.js'
 import type { Guard } from './guards.js'
 import { resolveOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 import type { AuthContext, AuthRequest } from './types.js'
-import { createVerifier } from './verifier.js'
+import { createVerifier, type AuthenticatorStats } from './verifier.js'
 
 /** The core every adapter wraps: authenticate a request, then authorize it against guards. */
 export interface Authenticator {
@@ -27,6 +27,8 @@ export interface Authenticator {
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
+  /** What the bounded caches hold now (for monitoring and tests of the bounds). */
+  stats(): AuthenticatorStats
   /** Drops cached keys and tokens. */
   close(): void
 }
@@ -127,6 +129,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (error) throw error
       return decision
     },
+    stats: () => verifier.stats(),
     close() {
       verifier.clear()
     },

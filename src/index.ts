@@ -1,4 +1,5 @@
 export { createAuthenticator, type Authenticator } from './authenticator.js'
+export type { AuthenticatorStats } from './verifier.js'
 export { formatChallenge } from './challenge.js'
 export type { Decision } from './decision.js'
 export {

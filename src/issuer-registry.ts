@@ -6,6 +6,7 @@ import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions, TenantResoluti
 /** Finds the verifier for a token's issuer; never makes a network call for an unknown one. */
 export interface IssuerRegistry {
   select(token: string): IssuerVerifier | Promise<IssuerVerifier>
+  stats(): { issuers: number; keys: number; unknownTenants: number }
   clear(): void
 }
 
@@ -116,6 +117,11 @@ class TenantIssuers {
     return verifier
   }
 
+  /** Verifiers of tenants held now, and unknown tenants remembered. */
+  stats(): { verifiers: IssuerVerifier[]; unknown: number } {
+    return { verifiers: [...this.verifiers.values()], unknown: this.unknown.size }
+  }
+
   clear(): void {
     this.verifiers.clear()
     this.unknown.clear()
@@ -163,6 +169,17 @@ export function createIssuerRegistry(
       if (only !== undefined) return only
       const iss = peekIssuer(token, realm)
       return exact.get(iss) ?? selectTemplate(iss)
+    },
+    stats() {
+      const verifiers = [...exact.values()]
+      let unknownTenants = 0
+      for (const template of templates) {
+        const held = template.stats()
+        verifiers.push(...held.verifiers)
+        unknownTenants += held.unknown
+      }
+      const keys = verifiers.reduce((sum, verifier) => sum + verifier.keyCount(), 0)
+      return { issuers: verifiers.length, keys, unknownTenants }
     },
     clear() {
       for (const verifier of exact.values()) verifier.clear()

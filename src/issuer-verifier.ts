@@ -1,4 +1,4 @@
-import { jwtVerify, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
+import { jwtVerify, type CryptoKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from './claim-mapping.js'
 import { compactJwsProblem, jsonMembersProblem } from './compact-jws.js'
@@ -10,6 +10,8 @@ import type { AuthContext, TokenClaims } from './types.js'
 /** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
 export interface IssuerVerifier {
   verify(token: string): Promise<AuthContext>
+  /** Keys held in this issuer's key set. */
+  keyCount(): number
   clear(): void
 }
 
@@ -82,6 +84,18 @@ export function createIssuerVerifier(
     realm,
     onKeysRemoved,
   })
+  // HMAC keys imported once per algorithm: importing on every verification costs more than the MAC.
+  const hmacKeys = new Map<string, Promise<CryptoKey>>()
+  function hmacKey(alg: string, secret: Uint8Array): Promise<CryptoKey> {
+    let imported = hmacKeys.get(alg)
+    if (imported === undefined) {
+      const hash = `SHA-${alg.slice(2)}`
+      imported = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['verify'])
+      hmacKeys.set(alg, imported)
+    }
+    return imported
+  }
+
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
   const typeRequired = options.profile === 'strict'
 
@@ -90,7 +104,7 @@ export function createIssuerVerifier(
     if (typ === undefined ? typeRequired : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
       throw new InvalidTokenError(DESCRIPTIONS.typ, { realm })
     }
-    if (secret !== undefined && header.alg?.startsWith('HS')) return secret
+    if (secret !== undefined && header.alg?.startsWith('HS')) return hmacKey(header.alg, secret)
     return keySet.getKey(header)
   }
 
@@ -143,6 +157,7 @@ export function createIssuerVerifier(
       checkClaims(claims, typ)
       return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
     },
+    keyCount: () => keySet.size,
     clear() {
       keySet.clear()
     },

@@ -86,6 +86,13 @@ export class RemoteKeySet {
     return this.importKey(entry, header.alg as string)
   }
 
+  /** How many keys are held now. */
+  get size(): number {
+    let count = 0
+    for (const list of this.entries.values()) count += list.length
+    return count
+  }
+
   /** Forgets every key; the next request fetches again. */
   clear(): void {
     this.entries = new Map()

@@ -8,8 +8,22 @@ import type { AuthContext } from './types.js'
 export interface Verifier {
   /** Verifies a token and returns its AuthContext; throws an `OidcGuardError`. */
   verify(token: string): Promise<AuthContext>
+  /** What the caches hold now; see `AuthenticatorStats`. */
+  stats(): AuthenticatorStats
   /** Drops cached keys and verified tokens. */
   clear(): void
+}
+
+/** What an authenticator's bounded caches hold, for monitoring. */
+export interface AuthenticatorStats {
+  /** Verified tokens remembered (at most `tokenCacheSize`). */
+  readonly verifiedTokens: number
+  /** Concrete issuers with a key set: configured ones plus tenants held (at most `maxTenants` per template). */
+  readonly issuers: number
+  /** Keys held across those key sets (at most `maxKeys` each). */
+  readonly keys: number
+  /** Unknown tenants remembered (at most `unknownTenantCacheSize` per template). */
+  readonly unknownTenants: number
 }
 
 // crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per request.
@@ -46,6 +60,9 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
       if (ttl > 0) tokenCache.set(key, auth, { ttl })
       return auth
+    },
+    stats() {
+      return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }
     },
     clear() {
       tokenCache?.clear()
