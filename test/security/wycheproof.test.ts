@@ -20,9 +20,9 @@ interface Group {
   tests: Vector[]
 }
 
-// Project Wycheproof JWS/JWK vectors (shared/wycheproof), verified at the signature layer: the
+// Project Wycheproof JWS/JWK vectors (test/fixtures/wycheproof), verified at the signature layer: the
 // same structural checks, key selection and jose verification a request goes through.
-const file = fileURLToPath(new URL('../../../shared/wycheproof/jws-jwks-subset.json', import.meta.url))
+const file = fileURLToPath(new URL('../fixtures/wycheproof/jws-jwks-subset.json', import.meta.url))
 const data = JSON.parse(readFileSync(file, 'utf8')) as { numberOfTests: number; groups: Group[] }
 
 function keySetServing(keys: unknown[]): RemoteKeySet {
