@@ -23,6 +23,26 @@ export interface Authenticator {
    */
   authenticate(request: AuthRequest, credentialsRequired?: boolean): Promise<AuthContext | undefined>
   /**
+   * Like `authenticate`, but answers synchronously when it can: a token found in the
+   * verified-token cache, a request without a token, or a malformed one (thrown). Only a token
+   * that must be verified returns a promise. Adapters use it so a cache hit costs no async hop.
+   */
+  resolve(
+    request: AuthRequest,
+    credentialsRequired?: boolean,
+  ): AuthContext | undefined | Promise<AuthContext | undefined>
+  /**
+   * `resolve` for adapters, with the branching done once here: calls `onAuth` with the context
+   * (synchronously when the token is remembered) or `onError` with the failure, and returns
+   * what they return (a promise when verification had to run).
+   */
+  handle<R>(
+    request: AuthRequest,
+    onAuth: (auth: AuthContext | undefined) => R,
+    onError: (error: unknown) => R,
+    credentialsRequired?: boolean,
+  ): R | Promise<R>
+  /**
    * Evaluates a guard for an authenticated request and reports the decision.
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
@@ -67,37 +87,64 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     })
   }
 
+  function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
+    report({
+      type: 'authenticate',
+      allowed: true,
+      reason: 'token verified',
+      subject: auth.subject,
+      issuer: auth.issuer,
+      clientId: auth.clientId,
+      method: request.method,
+      path: request.path,
+      durationMs: performance.now() - started,
+      timestamp: Date.now(),
+    })
+    return auth
+  }
+
+  function resolve(
+    request: AuthRequest,
+    credentialsRequired = options.credentialsRequired,
+  ): AuthContext | undefined | Promise<AuthContext | undefined> {
+    const started = onDecision ? performance.now() : 0
+    let result: AuthContext | Promise<AuthContext>
+    try {
+      const token = extractToken(request, options)
+      if (token === undefined) {
+        if (!credentialsRequired) return undefined
+        throw new MissingTokenError(undefined, { realm })
+      }
+      result = verifier.lookup(token) ?? verifier.verify(token)
+    } catch (error) {
+      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
+      throw error
+    }
+    if (!(result instanceof Promise)) return onDecision ? reportSuccess(request, started, result) : result
+    if (!onDecision) return result
+    return result.then(
+      (auth) => reportSuccess(request, started, auth),
+      (error: unknown) => {
+        if (isOidcGuardError(error)) reportFailure(request, started, error)
+        throw error
+      },
+    )
+  }
+
   return {
     options,
-    async authenticate(request, credentialsRequired = options.credentialsRequired) {
-      const started = onDecision ? performance.now() : 0
-      let auth: AuthContext
+    resolve,
+    handle(request, onAuth, onError, credentialsRequired) {
+      let result: AuthContext | undefined | Promise<AuthContext | undefined>
       try {
-        const token = extractToken(request, options)
-        if (token === undefined) {
-          if (!credentialsRequired) return undefined
-          throw new MissingTokenError(undefined, { realm })
-        }
-        auth = await verifier.verify(token)
+        result = resolve(request, credentialsRequired)
       } catch (error) {
-        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
-        throw error
+        return onError(error)
       }
-      if (onDecision) {
-        report({
-          type: 'authenticate',
-          allowed: true,
-          reason: 'token verified',
-          subject: auth.subject,
-          issuer: auth.issuer,
-          clientId: auth.clientId,
-          method: request.method,
-          path: request.path,
-          durationMs: performance.now() - started,
-          timestamp: Date.now(),
-        })
-      }
-      return auth
+      return result instanceof Promise ? result.then(onAuth, onError) : onAuth(result)
+    },
+    async authenticate(request, credentialsRequired) {
+      return resolve(request, credentialsRequired)
     },
     authorize(guard, auth, request) {
       const started = onDecision ? performance.now() : 0

@@ -64,3 +64,4 @@ export type { AuthContext, AuthRequest, CustomClaims, HeaderValue, TokenClaims }
 export { guardFor, type Requirement, type RequestValueSpec } from './requirements.js'
 export type { RequestValue } from './request-value.js'
 export { asGuard, createGuardFactories, type GuardFactories } from './guard-factories.js'
+export { defineRequestView, type RequestReaders, type RequestView } from './request-view.js'

@@ -6,6 +6,8 @@ import type { AuthContext } from './types.js'
 
 /** Verifies access tokens of every configured issuer; see `createVerifier`. */
 export interface Verifier {
+  /** The remembered AuthContext of a token verified before and not yet expired, synchronously. */
+  lookup(token: string): AuthContext | undefined
   /** Verifies a token and returns its AuthContext; throws an `OidcGuardError`. */
   verify(token: string): Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
@@ -47,15 +49,30 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     return (verifier instanceof Promise ? await verifier : verifier).verify(token)
   }
 
+  // The hash of the last lookup, so a miss followed by verify() hashes the token once.
+  let lastToken: string | undefined
+  let lastKey = ''
+  function keyOf(token: string): string {
+    if (token !== lastToken) {
+      lastKey = sha256(token)
+      lastToken = token
+    }
+    return lastKey
+  }
+
   return {
+    lookup(token) {
+      if (tokenCache === undefined) return undefined
+      const key = keyOf(token)
+      const cached = tokenCache.get(key)
+      if (cached === undefined) return undefined
+      if (cached.expiresAt * 1000 > Date.now()) return cached
+      tokenCache.delete(key)
+      return undefined
+    },
     async verify(token) {
       if (tokenCache === undefined) return verifyUncached(token)
-      const key = sha256(token)
-      const cached = tokenCache.get(key)
-      if (cached !== undefined) {
-        if (cached.expiresAt * 1000 > Date.now()) return cached
-        tokenCache.delete(key)
-      }
+      const key = keyOf(token)
       const auth = await verifyUncached(token)
       const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
       if (ttl > 0) tokenCache.set(key, auth, { ttl })

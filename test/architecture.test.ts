@@ -35,12 +35,13 @@ describe('module boundaries', () => {
     }
   })
 
-  it('adapters stay thin: about a hundred lines of code each', () => {
+  it('adapters stay thin: about a hundred lines of code each, type augmentation aside', () => {
     for (const file of sources('adapters')) {
-      const code = readFileSync(join(root, file), 'utf8')
-        .split('\n')
-        .filter((line) => !/^\s*(\/\/|\/\*\*|\*|\*\/|$)/.test(line))
-      expect(code.length, file).toBeLessThanOrEqual(120)
+      const text = readFileSync(join(root, file), 'utf8')
+      // `declare module` / `declare global` blocks type req.auth etc.; they hold no logic.
+      const withoutAugmentation = text.replace(/^declare (module '[^']+'|global) \{[\s\S]*?^\}$/gm, '')
+      const code = withoutAugmentation.split('\n').filter((line) => !/^\s*(\/\/|\/\*\*|\*|\*\/|$)/.test(line))
+      expect(code.length, file).toBeLessThanOrEqual(105)
     }
   })
 })

@@ -38,14 +38,17 @@ function fail(authenticator: Authenticator, error: unknown, res: Response, next:
  */
 export function authenticate(options: AuthenticateOptions): RequestHandler {
   const authenticator = createAuthenticator(options)
-  return async function authenticateMiddleware(req, res, next) {
+  return function authenticateMiddleware(req, res, next) {
     ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
-    try {
-      req.auth = await authenticator.authenticate(req)
-    } catch (error) {
-      return fail(authenticator, error, res, next)
-    }
-    next()
+    // Synchronous for a remembered token: no promise, no microtask on the hot path.
+    authenticator.handle(
+      req,
+      (auth) => {
+        req.auth = auth
+        next()
+      },
+      (error) => fail(authenticator, error, res, next),
+    )
   }
 }
 

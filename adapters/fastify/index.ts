@@ -4,18 +4,19 @@ import {
   asGuard,
   createAuthenticator,
   createGuardFactories,
+  defineRequestView,
   guardFor,
   isOidcGuardError,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
-  type AuthRequest,
+  type RequestView,
   type Guard,
   type Requirement,
 } from '../../src/index.js'
 
-/** An async Fastify hook, usable as `onRequest` or `preHandler`. */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+/** A Fastify hook (callback style), usable as `onRequest` or `preHandler`. */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,48 +41,38 @@ declare module 'fastify' {
 }
 
 const REQUEST = Symbol('oidc-guard.request')
-type TaggedRequest = FastifyRequest & { [REQUEST]?: AuthRequest }
+type TaggedRequest = FastifyRequest & { [REQUEST]?: RequestView<FastifyRequest> | null }
 
-// Query, body and params are read lazily; the body does not even exist yet in onRequest.
-function toRequest(request: FastifyRequest): AuthRequest {
-  return {
-    method: request.method,
-    get path() {
-      return request.url.split('?', 1)[0]
-    },
-    headers: request.headers,
-    rawHeaders: request.raw.rawHeaders,
-    get query() {
-      return request.query
-    },
-    get body() {
-      return request.body
-    },
-    get params() {
-      return request.params
-    },
-  }
-}
+// The core's view of a Fastify request, read lazily (the body does not exist yet in onRequest).
+const FastifyRequestView = defineRequestView<FastifyRequest>({
+  method: (request) => request.method,
+  path: (request) => request.url.split('?', 1)[0],
+  headers: (request) => request.headers,
+  rawHeaders: (request) => request.raw.rawHeaders,
+  query: (request) => request.query,
+  body: (request) => request.body,
+  params: (request) => request.params,
+})
 
-function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply): FastifyReply {
-  // Fastify's error handler renders statusCode and headers when errors are forwarded.
-  if (authenticator.options.forwardErrors || !isOidcGuardError(error)) throw error
-  return reply.code(error.status).headers(error.headers).send(error.body)
+function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply, done: (error?: Error) => void) {
+  // Forwarded, Fastify's error handler renders statusCode and headers itself.
+  if (authenticator.options.forwardErrors || !isOidcGuardError(error)) return done(error as Error)
+  reply.code(error.status).headers(error.headers).send(error.body)
 }
 
 /** Turns any core guard into a Fastify hook that answers 403 on denial. */
 export function authorize(guard: Guard): AuthHook & Guard {
-  async function guardHook(request: FastifyRequest, reply: FastifyReply) {
+  function guardHook(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
     const authRequest = (request as TaggedRequest)[REQUEST]
-    if (authRequest === undefined) {
-      throw new Error(`${guard.description} runs only after fastify.authenticate`)
+    if (authRequest == null) {
+      return done(new Error(`${guard.description} runs only after fastify.authenticate`))
     }
-    const authenticator = request.server.oidcGuard
     try {
-      authenticator.authorize(guard, request.auth ?? undefined, authRequest)
+      authRequest.authenticator.authorize(guard, request.auth ?? undefined, authRequest)
     } catch (error) {
-      return fail(authenticator, error, reply)
+      return fail(authRequest.authenticator, error, reply, done)
     }
+    done()
   }
   return asGuard(guardHook, guard)
 }
@@ -92,20 +83,27 @@ const asArray = <T>(value: T | T[] | undefined): T[] =>
 async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOptions) {
   const authenticator = createAuthenticator(options)
 
-  const hook = (credentialsRequired?: boolean) =>
-    async function authenticateHook(request: FastifyRequest, reply: FastifyReply) {
-      const authRequest = toRequest(request)
+  const hook = (credentialsRequired?: boolean): AuthHook =>
+    function authenticateHook(request, reply, done) {
+      const authRequest = new FastifyRequestView(request, authenticator)
       ;(request as TaggedRequest)[REQUEST] = authRequest
-      try {
-        request.auth = (await authenticator.authenticate(authRequest, credentialsRequired)) ?? null
-      } catch (error) {
-        return fail(authenticator, error, reply)
-      }
+      // Synchronous for a remembered token: the hook completes without a promise.
+      authenticator.handle(
+        authRequest,
+        (auth) => {
+          request.auth = auth ?? null
+          done()
+        },
+        (error) => fail(authenticator, error, reply, done),
+        credentialsRequired,
+      )
     }
   const authenticateHook = hook()
   const authenticateOptional = hook(false)
 
   fastify.decorateRequest('auth', null)
+  // Declared up front so every request object keeps one shape.
+  fastify.decorateRequest(REQUEST, null)
   fastify.decorate('oidcGuard', authenticator)
   fastify.decorate('authenticate', authenticateHook)
   fastify.decorate('authenticateOptional', authenticateOptional)

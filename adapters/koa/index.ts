@@ -3,11 +3,12 @@ import {
   asGuard,
   createAuthenticator,
   createGuardFactories,
+  defineRequestView,
   isOidcGuardError,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
-  type AuthRequest,
+  type RequestView,
   type Guard,
 } from '../../src/index.js'
 
@@ -23,31 +24,22 @@ declare module 'koa' {
   }
 }
 
-const AUTHENTICATOR = Symbol('oidc-guard.authenticator')
 const REQUEST = Symbol('oidc-guard.request')
-type TaggedContext = Context & { [AUTHENTICATOR]?: Authenticator; [REQUEST]?: AuthRequest }
 
 /** A guard usable as Koa middleware, and still a guard for `allOf`/`anyOf`/`not`. */
 export type GuardMiddleware = Middleware & Guard
 
-// Query and body are read lazily: the core touches them only when `tokenLocations` asks.
-function toRequest(ctx: Context): AuthRequest {
-  return {
-    method: ctx.method,
-    path: ctx.path,
-    headers: ctx.headers,
-    rawHeaders: ctx.req.rawHeaders,
-    get query() {
-      return ctx.query
-    },
-    get body() {
-      return (ctx.request as { body?: unknown }).body
-    },
-    get params() {
-      return (ctx as { params?: unknown }).params
-    },
-  }
-}
+// The core's view of a Koa request; query, body, params and path are read only when needed.
+const KoaRequestView = defineRequestView<Context>({
+  method: (ctx) => ctx.method,
+  path: (ctx) => ctx.path,
+  headers: (ctx) => ctx.headers,
+  rawHeaders: (ctx) => ctx.req.rawHeaders,
+  query: (ctx) => ctx.query,
+  body: (ctx) => (ctx.request as { body?: unknown }).body,
+  params: (ctx) => (ctx as { params?: unknown }).params,
+})
+type TaggedState = { [REQUEST]?: RequestView<Context> }
 
 function fail(authenticator: Authenticator, error: unknown, ctx: Context): void {
   // Koa's own onerror renders status, headers and expose when errors are forwarded.
@@ -64,33 +56,34 @@ function fail(authenticator: Authenticator, error: unknown, ctx: Context): void 
  */
 export function authenticate(options: AuthenticateOptions): Middleware {
   const authenticator = createAuthenticator(options)
-  return async function authenticateMiddleware(ctx: Context, next: Next) {
-    const tagged = ctx as TaggedContext
-    const request = toRequest(ctx)
-    tagged[AUTHENTICATOR] = authenticator
-    tagged[REQUEST] = request
-    try {
-      ctx.state.auth = await authenticator.authenticate(request)
-    } catch (error) {
-      return fail(authenticator, error, ctx)
-    }
-    await next()
+  return function authenticateMiddleware(ctx: Context, next: Next) {
+    const request = new KoaRequestView(ctx, authenticator)
+    ;(ctx.state as TaggedState)[REQUEST] = request
+    // Synchronous for a remembered token: no extra promise on the hot path.
+    return authenticator.handle<Promise<unknown> | void>(
+      request,
+      (auth) => {
+        ctx.state.auth = auth
+        return next()
+      },
+      (error) => fail(authenticator, error, ctx),
+    )
   }
 }
 
 /** Turns any core guard into Koa middleware that answers 403 on denial. */
 export function authorize(guard: Guard): GuardMiddleware {
-  async function guardMiddleware(ctx: Context, next: Next) {
-    const { [AUTHENTICATOR]: authenticator, [REQUEST]: request } = ctx as TaggedContext
-    if (authenticator === undefined || request === undefined) {
-      throw new Error(`${guard.description} runs only after authenticate()`)
+  function guardMiddleware(ctx: Context, next: Next) {
+    const request = (ctx.state as TaggedState)[REQUEST]
+    if (request === undefined) {
+      return Promise.reject(new Error(`${guard.description} runs only after authenticate()`))
     }
     try {
-      authenticator.authorize(guard, ctx.state.auth, request)
+      request.authenticator.authorize(guard, ctx.state.auth, request)
     } catch (error) {
-      return fail(authenticator, error, ctx)
+      return Promise.resolve(fail(request.authenticator, error, ctx))
     }
-    await next()
+    return next()
   }
   return asGuard(guardMiddleware, guard)
 }

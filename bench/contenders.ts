@@ -1,0 +1,149 @@
+/**
+ * The servers the HTTP benchmark compares: each framework bare, protected by oidc-guard, and
+ * protected by the library its users would otherwise pick, configured as that library's docs
+ * recommend. Every protected app serves GET /orders and requires scope `orders:read`.
+ */
+import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
+import express from 'express'
+import Fastify from 'fastify'
+import Koa from 'koa'
+import Router from '@koa/router'
+import * as onExpress from 'oidc-guard/express'
+import * as onFastify from 'oidc-guard/fastify'
+import * as onKoa from 'oidc-guard/koa'
+
+const require = createRequire(import.meta.url)
+
+export interface BenchConfig {
+  readonly issuer: string
+  readonly jwksUri: string
+  readonly audience: string
+}
+
+export const CONTENDERS = {
+  'express bare': { framework: 'express', build: expressBare },
+  'express oidc-guard': { framework: 'express', build: expressOidcGuard },
+  'express express-oauth2-jwt-bearer': { framework: 'express', build: expressOauth2JwtBearer },
+  'express express-jwt+jwks-rsa': { framework: 'express', build: expressJwt },
+  'fastify bare': { framework: 'fastify', build: fastifyBare },
+  'fastify oidc-guard': { framework: 'fastify', build: fastifyOidcGuard },
+  'fastify fastify-jwt-jwks': { framework: 'fastify', build: fastifyJwtJwks },
+  'koa bare': { framework: 'koa', build: koaBare },
+  'koa oidc-guard': { framework: 'koa', build: koaOidcGuard },
+  'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
+} as const satisfies Record<string, { framework: string; build: (config: BenchConfig) => Promise<Server> }>
+
+export type ContenderName = keyof typeof CONTENDERS
+
+const ORDERS = [{ id: 1, item: 'coffee' }]
+const hasScope = (scope: unknown) => typeof scope === 'string' && scope.split(' ').includes('orders:read')
+
+async function expressBare(): Promise<Server> {
+  const app = express()
+  app.get('/orders', (_req, res) => void res.json(ORDERS))
+  return createServer(app)
+}
+
+async function expressOidcGuard(config: BenchConfig): Promise<Server> {
+  const app = express()
+  const auth = onExpress.authenticate({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
+  app.get('/orders', auth, onExpress.requireScope('orders:read'), (_req, res) => void res.json(ORDERS))
+  return createServer(app)
+}
+
+async function expressOauth2JwtBearer(config: BenchConfig): Promise<Server> {
+  const { auth, requiredScopes } = require('express-oauth2-jwt-bearer')
+  const app = express()
+  app.get('/orders', auth({ issuerBaseURL: config.issuer, audience: config.audience }), requiredScopes('orders:read'), (_req: unknown, res: express.Response) => {
+    res.json(ORDERS)
+  })
+  return createServer(app)
+}
+
+async function expressJwt(config: BenchConfig): Promise<Server> {
+  const { expressjwt } = require('express-jwt')
+  const jwksRsa = require('jwks-rsa')
+  const app = express()
+  const check = expressjwt({
+    secret: jwksRsa.expressJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri: config.jwksUri }),
+    audience: config.audience,
+    issuer: config.issuer,
+    algorithms: ['RS256'],
+  })
+  app.get('/orders', check, (req: express.Request & { auth?: { scope?: unknown } }, res: express.Response) => {
+    if (!hasScope(req.auth?.scope)) return void res.status(403).json({ error: 'insufficient_scope' })
+    res.json(ORDERS)
+  })
+  return createServer(app)
+}
+
+async function fastifyBare(): Promise<Server> {
+  const app = Fastify()
+  app.get('/orders', async () => ORDERS)
+  await app.ready()
+  return app.server
+}
+
+async function fastifyOidcGuard(config: BenchConfig): Promise<Server> {
+  const app = Fastify()
+  await app.register(onFastify.authenticate, { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
+  app.get('/orders', { config: { auth: { scope: 'orders:read' } } }, async () => ORDERS)
+  await app.ready()
+  return app.server
+}
+
+async function fastifyJwtJwks(config: BenchConfig): Promise<Server> {
+  const app = Fastify()
+  await app.register(require('fastify-jwt-jwks'), { jwksUrl: config.jwksUri, audience: config.audience, issuer: config.issuer, cache: true })
+  const guarded = app as unknown as { authenticate: (request: unknown, reply: unknown) => Promise<void> }
+  app.get('/orders', { preValidation: guarded.authenticate }, async (request, reply) => {
+    if (!hasScope((request as unknown as { user?: { scope?: unknown } }).user?.scope)) return reply.code(403).send({ error: 'insufficient_scope' })
+    return ORDERS
+  })
+  await app.ready()
+  return app.server
+}
+
+async function koaBare(): Promise<Server> {
+  const app = new Koa()
+  const router = new Router()
+  router.get('/orders', (ctx) => {
+    ctx.body = ORDERS
+  })
+  app.use(router.routes())
+  return createServer(app.callback())
+}
+
+async function koaOidcGuard(config: BenchConfig): Promise<Server> {
+  const app = new Koa<onKoa.AuthState>()
+  const router = new Router<onKoa.AuthState>()
+  const auth = onKoa.authenticate({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
+  router.get('/orders', auth, onKoa.requireScope('orders:read'), (ctx) => {
+    ctx.body = ORDERS
+  })
+  app.use(router.routes())
+  return createServer(app.callback())
+}
+
+async function koaJwt(config: BenchConfig): Promise<Server> {
+  const koaJwtMiddleware = require('koa-jwt')
+  const jwksRsa = require('jwks-rsa')
+  const app = new Koa()
+  const router = new Router()
+  const check = koaJwtMiddleware({
+    secret: jwksRsa.koaJwtSecret({ jwksUri: config.jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 5 }),
+    audience: config.audience,
+    issuer: config.issuer,
+    algorithms: ['RS256'],
+  })
+  router.get('/orders', check, (ctx) => {
+    if (!hasScope((ctx.state as { user?: { scope?: unknown } }).user?.scope)) {
+      ctx.status = 403
+      return
+    }
+    ctx.body = ORDERS
+  })
+  app.use(router.routes())
+  return createServer(app.callback())
+}

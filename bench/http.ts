@@ -1,0 +1,138 @@
+/**
+ * HTTP benchmark: each contender in a child process, autocannon in this one. Runs alternate
+ * between contenders (to cancel drift); each cell is the median of the runs.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { CONTENDERS, type ContenderName } from './contenders.js'
+import { AUDIENCE, ISSUER, JWKS_URI, type Fixtures } from './fixtures.js'
+
+export type TokenMode = 'same' | 'pool' | 'unique'
+
+interface Sample {
+  rps: number
+  p50: number
+  p99: number
+  cpuPerRequest: number
+  non2xx: number
+}
+
+interface ChildReport {
+  port?: number
+  cpu?: NodeJS.CpuUsage
+}
+
+function ask(child: ChildProcess, message: string): Promise<ChildReport> {
+  return new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply as ChildReport))
+    child.send(message)
+  })
+}
+
+async function startChild(name: ContenderName): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [name, ISSUER, JWKS_URI, AUDIENCE], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  const ready = await new Promise<ChildReport>((resolve) => child.once('message', (m) => resolve(m as ChildReport)))
+  return { child, port: ready.port as number }
+}
+
+function load(port: number, tokens: string[], seconds: number, connections: number): Promise<autocannon.Result> {
+  let next = 0
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}/orders`,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest(request) {
+              const token = tokens[next++ % tokens.length]
+              return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
+  })
+}
+
+async function measure(name: ContenderName, tokens: string[], seconds: number, connections: number): Promise<Sample> {
+  const { child, port } = await startChild(name)
+  try {
+    // Warm-up: fetch keys, JIT the path (not counted).
+    await load(port, tokens.slice(0, 200), 1, connections)
+    const before = (await ask(child, 'cpu')).cpu as NodeJS.CpuUsage
+    const result = await load(port, tokens, seconds, connections)
+    const after = (await ask(child, 'cpu')).cpu as NodeJS.CpuUsage
+    const cpu = after.user - before.user + (after.system - before.system)
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      cpuPerRequest: cpu / Math.max(1, result.requests.total),
+      non2xx: result.non2xx,
+    }
+  } finally {
+    child.send('exit')
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+export interface HttpOptions {
+  runs: number
+  seconds: number
+  connections: number
+  modes: TokenMode[]
+  contenders: ContenderName[]
+  log: (line: string) => void
+}
+
+/** Runs the matrix and returns markdown tables, one per token mode. */
+export async function runHttpBench(fixtures: Fixtures, options: HttpOptions): Promise<string> {
+  const tokensFor: Record<TokenMode, string[]> = { same: [fixtures.same], pool: fixtures.pool, unique: fixtures.unique }
+  const out: string[] = []
+  for (const mode of options.modes) {
+    const samples = new Map<ContenderName, Sample[]>()
+    const ratios = new Map<ContenderName, number[]>()
+    for (let run = 0; run < options.runs; run++) {
+      const bare = new Map<string, number>()
+      // Alternate the order every run so drift does not favour a contender.
+      const order = run % 2 === 0 ? options.contenders : [...options.contenders].reverse()
+      const runSamples = new Map<ContenderName, Sample>()
+      for (const name of order) {
+        const sample = await measure(name, tokensFor[mode], options.seconds, options.connections)
+        runSamples.set(name, sample)
+        samples.set(name, [...(samples.get(name) ?? []), sample])
+        options.log(`  ${mode} run ${run + 1}: ${name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(1)} µs CPU/req${sample.non2xx ? `, ${sample.non2xx} non-2xx!` : ''}`)
+        if (name.endsWith(' bare')) bare.set(CONTENDERS[name].framework, sample.rps)
+      }
+      for (const [name, sample] of runSamples) {
+        const base = bare.get(CONTENDERS[name].framework)
+        if (base) ratios.set(name, [...(ratios.get(name) ?? []), sample.rps / base])
+      }
+    }
+    out.push(`### Token mode \`${mode}\` (${tokensFor[mode].length} distinct token${tokensFor[mode].length > 1 ? 's' : ''})`, '')
+    out.push('| contender | req/s | p50 ms | p99 ms | server CPU µs/req | × bare (same run) | non-2xx |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const name of options.contenders) {
+      const list = samples.get(name) ?? []
+      const cell = (pick: (sample: Sample) => number, digits = 0) => median(list.map(pick)).toFixed(digits)
+      const ratio = ratios.get(name)
+      out.push(
+        `| ${name} | ${cell((s) => s.rps)} | ${cell((s) => s.p50, 1)} | ${cell((s) => s.p99, 1)} | ${cell((s) => s.cpuPerRequest, 1)} | ${ratio ? median(ratio).toFixed(2) : '–'} | ${list.reduce((sum, s) => sum + s.non2xx, 0)} |`,
+      )
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}

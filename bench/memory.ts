@@ -1,0 +1,1 @@
+export async function runMemoryBench(_o: { tokens: number; log: (l: string) => void }) { return '' }

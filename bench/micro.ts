@@ -1,0 +1,1 @@
+export async function runMicroBench(_o: { quick: boolean; log: (l: string) => void }) { return '' }
