@@ -24,8 +24,6 @@ function decodeName(quoted: string): string {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /**
  * Whether a JSON object text has a top-level member name twice. RFC 7515 §5.2 allows either
  * refusing such a JWS or keeping the last value; we refuse, because two parsers that keep
@@ -76,25 +74,6 @@ export function compactJwsProblem(token: string): string | undefined {
   }
   for (const segment of [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)]) {
     if (!BASE64URL.test(segment) || !isCanonical(segment)) return 'not canonical base64url'
-  }
-  return undefined
-}
-
-/**
- * The JWT layer's check: header and claims set are UTF-8 JSON texts without duplicate member
- * names. Call it after `compactJwsProblem` accepted the token.
- */
-export function jsonMembersProblem(token: string): string | undefined {
-  const first = token.indexOf('.')
-  const second = token.indexOf('.', first + 1)
-  for (const segment of [token.slice(0, first), token.slice(first + 1, second)]) {
-    let text: string
-    try {
-      text = utf8.decode(Buffer.from(segment, 'base64url'))
-    } catch {
-      return 'not UTF-8'
-    }
-    if (hasDuplicateMember(text)) return 'duplicate member names'
   }
   return undefined
 }

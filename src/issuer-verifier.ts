@@ -1,15 +1,17 @@
-import { jwtVerify, type CryptoKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from './claim-mapping.js'
-import { compactJwsProblem, jsonMembersProblem } from './compact-jws.js'
-import { InvalidTokenError, isOidcGuardError } from './errors.js'
+import { compactJwsProblem } from './compact-jws.js'
+import { InvalidTokenError } from './errors.js'
+import { parseJws, verifyMac, verifySignature, type ParsedJws } from './jws.js'
 import { RemoteKeySet } from './key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
 import type { AuthContext, TokenClaims } from './types.js'
 
 /** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
 export interface IssuerVerifier {
-  verify(token: string): Promise<AuthContext>
+  /** Synchronous when the issuer's keys are at hand, which is the steady state. */
+  verify(token: string): AuthContext | Promise<AuthContext>
   /** Keys held in this issuer's key set. */
   keyCount(): number
   clear(): void
@@ -30,37 +32,32 @@ export interface ConcreteIssuer {
 const DEFAULT_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt'])
 const STRICT_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 
-// Descriptions are fixed sentences: the claim names come from this list, never from the token.
+// Descriptions are fixed sentences: claim names come from this list, never from the token.
 export const DESCRIPTIONS = {
+  malformed: 'The access token is malformed',
+  alg: 'The access token algorithm is not accepted',
+  signature: 'The access token signature is invalid',
+  missing: 'The access token lacks a required claim',
   iss: 'The access token was issued by another issuer',
   aud: 'The access token is not meant for this audience',
+  exp: 'The access token has an invalid expiry',
+  expired: 'The access token expired',
   nbf: 'The access token is not valid yet',
   iat: 'The access token has an invalid issue time',
-  exp: 'The access token has an invalid expiry',
+  tooOld: 'The access token is too old',
+  lifetime: 'The access token lives longer than accepted',
   typ: 'The access token type is not accepted',
+  kind: 'The token is not an access token',
 } as const
 
-function describeJoseError(error: { code?: unknown; claim?: unknown; reason?: unknown }): string {
-  switch (error.code) {
-    case 'ERR_JWT_EXPIRED':
-      return error.claim === 'iat' ? 'The access token is too old' : 'The access token expired'
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (error.reason === 'missing') return 'The access token lacks a required claim'
-      return DESCRIPTIONS[error.claim as keyof typeof DESCRIPTIONS] ?? 'The access token has an invalid claim'
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'The access token signature is invalid'
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return 'The access token algorithm is not accepted'
-    default:
-      return 'The access token is malformed'
-  }
-}
-
 /**
- * Verifies one issuer's tokens: signature against its keys, then `iss`, `aud`, `exp`, `nbf`,
- * `iat` (with `maxTokenAge`), `typ`, required claims and the algorithm allowlist, all through
- * jose. Keys are never taken from the token (`jku`, `x5u`, `jwk`, `x5c` are ignored); unknown
- * `crit` and unencoded payloads are refused.
+ * Verifies one issuer's tokens, in this order: canonical compact JWS; header and claims as JSON
+ * objects without duplicate members; `alg` on the allowlist, `typ`, no `crit` (no extension is
+ * understood, so every critical one is refused) and no `b64`; the signature with a key of the
+ * issuer (never one named by the token: `jku`, `x5u`, `jwk`, `x5c` are ignored); then `iss`,
+ * `aud`, `exp`, `nbf`, `iat`, lifetime, required claims and the token kind.
+ *
+ * Signatures are checked with node:crypto, synchronously; jose validates and imports the keys.
  */
 export function createIssuerVerifier(
   concrete: ConcreteIssuer,
@@ -69,7 +66,6 @@ export function createIssuerVerifier(
 ): IssuerVerifier {
   const { options, issuer, audience } = concrete
   const { realm } = common
-  const { secret } = options
   const rules = createClaimRules(options.claims, options.rolesClaim)
   const keySet = new RemoteKeySet({
     issuer,
@@ -84,78 +80,78 @@ export function createIssuerVerifier(
     realm,
     onKeysRemoved,
   })
-  // HMAC keys imported once per algorithm: importing on every verification costs more than the MAC.
-  const hmacKeys = new Map<string, Promise<CryptoKey>>()
-  function hmacKey(alg: string, secret: Uint8Array): Promise<CryptoKey> {
-    let imported = hmacKeys.get(alg)
-    if (imported === undefined) {
-      const hash = `SHA-${alg.slice(2)}`
-      imported = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['verify'])
-      hmacKeys.set(alg, imported)
-    }
-    return imported
-  }
-
+  const secret = options.secret ? createSecretKey(options.secret) : undefined
+  const algorithms = new Set<string>(options.algorithms)
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
   const typeRequired = options.profile === 'strict'
+  const { clockTolerance, maxTokenAge, maxTokenLifetime } = options
+  // Cognito access tokens carry no `aud`: their audience is `client_id`, checked in checkKind.
+  const requiredClaims = [...new Set(['iss', ...(rules.audienceFromClientId ? [] : ['aud']), ...options.requiredClaims])]
+  if (maxTokenAge !== undefined) requiredClaims.push('iat')
 
-  function resolveKey(header: ProtectedHeaderParameters) {
-    const { typ } = header
+  const invalid = (description: string) => new InvalidTokenError(description, { realm })
+
+  function checkHeader(header: Record<string, unknown>): string {
+    const { alg, typ } = header
+    if (typeof alg !== 'string' || !algorithms.has(alg)) throw invalid(DESCRIPTIONS.alg)
     if (typ === undefined ? typeRequired : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
-      throw new InvalidTokenError(DESCRIPTIONS.typ, { realm })
+      throw invalid(DESCRIPTIONS.typ)
     }
-    if (secret !== undefined && header.alg?.startsWith('HS')) return hmacKey(header.alg, secret)
-    return keySet.getKey(header)
+    // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; RFC 7797: a JWT
+    // payload is always base64url-encoded.
+    if (header.crit !== undefined || header.b64 !== undefined) throw invalid(DESCRIPTIONS.malformed)
+    return alg
   }
 
-  const verifyOptions: JWTVerifyOptions = {
-    issuer,
-    // Cognito access tokens carry no `aud`; their audience is `client_id`, checked below.
-    audience: rules.audienceFromClientId ? undefined : [...audience],
-    algorithms: [...options.algorithms],
-    clockTolerance: options.clockTolerance,
-    maxTokenAge: options.maxTokenAge,
-    requiredClaims: [...options.requiredClaims],
+  function checkAudience(aud: unknown): boolean {
+    if (typeof aud === 'string') return audience.includes(aud)
+    return Array.isArray(aud) && aud.some((item) => typeof item === 'string' && audience.includes(item))
   }
 
-  const { clockTolerance, maxTokenLifetime } = options
-
-  // Checks jose leaves to us, after the signature: they read only the verified claims.
+  // The registered claims, with jose's semantics (RFC 7519 §4.1) and a few more checks.
   function checkClaims(claims: TokenClaims, typ: unknown): void {
-    if (rules.audienceFromClientId && !audience.includes(claims.client_id as string)) {
-      throw new InvalidTokenError(DESCRIPTIONS.aud, { realm })
+    for (const name of requiredClaims) if (!Object.hasOwn(claims, name)) throw invalid(DESCRIPTIONS.missing)
+    if (claims.iss !== issuer) throw invalid(DESCRIPTIONS.iss)
+    if (rules.audienceFromClientId ? !audience.includes(claims.client_id as string) : !checkAudience(claims.aud)) {
+      throw invalid(DESCRIPTIONS.aud)
     }
+    const now = Math.floor(Date.now() / 1000)
+    const { exp, nbf, iat } = claims
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + clockTolerance)) throw invalid(DESCRIPTIONS.nbf)
+    if (typeof exp !== 'number') throw invalid(DESCRIPTIONS.exp)
+    if (exp <= now - clockTolerance) throw invalid(DESCRIPTIONS.expired)
+    if (iat !== undefined) {
+      // jose checks `iat` only with maxTokenAge; a token issued in the future is never valid.
+      if (typeof iat !== 'number' || iat > now + clockTolerance) throw invalid(DESCRIPTIONS.iat)
+      if (maxTokenAge !== undefined && now - iat - clockTolerance > maxTokenAge) throw invalid(DESCRIPTIONS.tooOld)
+    }
+    if (maxTokenLifetime !== undefined && exp - (iat ?? now) > maxTokenLifetime) throw invalid(DESCRIPTIONS.lifetime)
     // OIDC Core §3.1.3.6/§3.3.2.11: hash claims exist only in ID tokens (RFC 8725 §3.11).
     const idToken = claims.at_hash !== undefined || claims.c_hash !== undefined || claims.s_hash !== undefined
-    const wrongKind = rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? 'The token is not an access token' : undefined)
-    if (wrongKind !== undefined) throw new InvalidTokenError(wrongKind, { realm })
-    const now = Date.now() / 1000
-    // jose checks `iat` only with maxTokenAge; a token issued in the future is never valid.
-    if (typeof claims.iat === 'number' && claims.iat > now + clockTolerance) {
-      throw new InvalidTokenError(DESCRIPTIONS.iat, { realm })
-    }
-    if (maxTokenLifetime !== undefined && (claims.exp as number) - (claims.iat ?? now) > maxTokenLifetime) {
-      throw new InvalidTokenError('The access token lives longer than accepted', { realm })
-    }
+    const wrongKind = rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? DESCRIPTIONS.kind : undefined)
+    if (wrongKind !== undefined) throw invalid(wrongKind)
+  }
+
+  function finish(token: string, jws: ParsedJws, alg: string, key: KeyObject, mac: boolean): AuthContext {
+    const valid = mac
+      ? verifyMac(alg, key, jws.signingInput, jws.signature)
+      : verifySignature(alg, key, jws.signingInput, jws.signature)
+    if (!valid) throw invalid(DESCRIPTIONS.signature)
+    const claims = jws.claims as TokenClaims
+    const typ = typeof jws.header.typ === 'string' ? jws.header.typ.toLowerCase().replace(/^application\//, '') : undefined
+    checkClaims(claims, typ)
+    return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
   }
 
   return {
-    async verify(token) {
-      if (compactJwsProblem(token) !== undefined || jsonMembersProblem(token) !== undefined) {
-        throw new InvalidTokenError('The access token is malformed', { realm })
-      }
-      let claims: TokenClaims
-      let typ: unknown
-      try {
-        const result = await jwtVerify(token, resolveKey, verifyOptions)
-        claims = result.payload as TokenClaims
-        typ = result.protectedHeader.typ?.toLowerCase().replace(/^application\//, '')
-      } catch (error) {
-        if (isOidcGuardError(error)) throw error
-        throw new InvalidTokenError(describeJoseError(error as object), { cause: error, realm })
-      }
-      checkClaims(claims, typ)
-      return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
+    verify(token) {
+      if (compactJwsProblem(token) !== undefined) throw invalid(DESCRIPTIONS.malformed)
+      const jws = parseJws(token)
+      if (jws === undefined) throw invalid(DESCRIPTIONS.malformed)
+      const alg = checkHeader(jws.header)
+      if (alg.startsWith('HS')) return finish(token, jws, alg, secret as KeyObject, true)
+      const key = keySet.getKey(jws.header as { alg: string; kid?: string })
+      return key instanceof Promise ? key.then((found) => finish(token, jws, alg, found, false)) : finish(token, jws, alg, key, false)
     },
     keyCount: () => keySet.size,
     clear() {

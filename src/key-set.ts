@@ -1,4 +1,5 @@
-import { importJWK, type CryptoKey, type JWK } from 'jose'
+import { KeyObject } from 'node:crypto'
+import { importJWK, type JWK } from 'jose'
 import { discoverJwksUri } from './discovery.js'
 import { InvalidTokenError, KeySetUnavailableError } from './errors.js'
 import { fetchJson, FetchFailure, type FetchLimits } from './fetch-json.js'
@@ -22,7 +23,9 @@ export interface RemoteKeySetOptions extends FetchLimits {
 
 interface KeyEntry {
   readonly jwk: JWK
-  readonly imported: Map<string, CryptoKey | Uint8Array>
+  /** Imported on first use; one KeyObject serves every algorithm the key fits. */
+  key?: KeyObject
+  importing?: Promise<KeyObject>
 }
 
 /** The header members a key is chosen by. Never `jku`, `x5u`, `jwk` or `x5c`. */
@@ -61,29 +64,45 @@ export class RemoteKeySet {
     this.now = options.now ?? Date.now
   }
 
-  /** Resolves the verification key for a token header. */
-  async getKey(header: KeySelector): Promise<CryptoKey | Uint8Array> {
+  /**
+   * Resolves the verification key for a token header: synchronously when a fresh key set holds
+   * an imported key for it (the hot path), else after fetching or importing.
+   */
+  getKey(header: KeySelector): KeyObject | Promise<KeyObject> {
+    if (header.kid !== undefined && typeof header.kid !== 'string') throw this.noMatchingKey()
     const now = this.now()
-    if (now > this.freshUntil + this.options.maxStaleAge) {
-      // Never loaded, or stale for longer than we may serve: the keys must be fetched now.
-      await this.refreshIfAllowed(now)
-      if (now > this.freshUntil + this.options.maxStaleAge) throw this.unavailable(now)
-    } else if (now > this.freshUntil && this.mayFetch(now)) {
+    if (now > this.freshUntil + this.options.maxStaleAge) return this.getKeyAfterRefresh(header, now)
+    if (now > this.freshUntil && this.mayFetch(now)) {
       // Stale-while-revalidate: this request uses the cached keys.
       this.refresh().catch(() => {})
     }
-    let entry = this.select(header)
-    if (entry === undefined) {
-      await this.refreshIfAllowed(now)
-      entry = this.select(header)
-      if (entry === undefined) {
-        if (this.lastAttemptFailed) throw this.unavailable(now)
-        throw new InvalidTokenError('No key of the issuer matches the access token', {
-          realm: this.options.realm,
-        })
-      }
-    }
-    return this.importKey(entry, header.alg as string)
+    const entry = this.select(header)
+    if (entry === undefined) return this.getUnknownKey(header, now)
+    return entry.key ?? this.importKey(entry, header.alg as string)
+  }
+
+  // Never loaded, or stale for longer than we may serve: the keys must be fetched now.
+  private async getKeyAfterRefresh(header: KeySelector, now: number): Promise<KeyObject> {
+    await this.refreshIfAllowed(now)
+    if (now > this.freshUntil + this.options.maxStaleAge) throw this.unavailable(now)
+    const entry = this.select(header)
+    if (entry === undefined) return this.getUnknownKey(header, now)
+    return entry.key ?? this.importKey(entry, header.alg as string)
+  }
+
+  private async getUnknownKey(header: KeySelector, now: number): Promise<KeyObject> {
+    await this.refreshIfAllowed(now)
+    const entry = this.select(header)
+    if (entry !== undefined) return entry.key ?? this.importKey(entry, header.alg as string)
+    if (this.lastAttemptFailed) throw this.unavailable(now)
+    throw this.noMatchingKey()
+  }
+
+  private noMatchingKey(cause?: unknown): InvalidTokenError {
+    return new InvalidTokenError('No key of the issuer matches the access token', {
+      cause,
+      realm: this.options.realm,
+    })
   }
 
   /** How many keys are held now. */
@@ -141,21 +160,19 @@ export class RemoteKeySet {
     return found
   }
 
-  private importKey(entry: KeyEntry, alg: string): Promise<CryptoKey | Uint8Array> | CryptoKey | Uint8Array {
-    const cached = entry.imported.get(alg)
-    if (cached !== undefined) return cached
-    return importJWK(entry.jwk, alg).then(
-      (key) => {
-        entry.imported.set(alg, key)
-        return key
+  // jose validates and imports the JWK once; the KeyObject then verifies synchronously.
+  private importKey(entry: KeyEntry, alg: string): Promise<KeyObject> {
+    entry.importing ??= importJWK(entry.jwk, alg).then(
+      (imported) => {
+        entry.key = KeyObject.from(imported as Parameters<typeof KeyObject.from>[0])
+        return entry.key
       },
       (cause: unknown) => {
-        throw new InvalidTokenError('No key of the issuer matches the access token', {
-          cause,
-          realm: this.options.realm,
-        })
+        entry.importing = undefined
+        throw this.noMatchingKey(cause)
       },
     )
+    return entry.importing
   }
 
   /** One fetch at a time: concurrent callers share the promise in flight. */
@@ -189,7 +206,7 @@ export class RemoteKeySet {
     for (const jwk of keys) {
       if (!isUsableSigningKey(jwk)) continue
       const list = entries.get(jwk.kid)
-      const entry = { jwk, imported: new Map() }
+      const entry: KeyEntry = { jwk }
       if (list) list.push(entry)
       else entries.set(jwk.kid, [entry])
     }

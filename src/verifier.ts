@@ -8,8 +8,11 @@ import type { AuthContext } from './types.js'
 export interface Verifier {
   /** The remembered AuthContext of a token verified before and not yet expired, synchronously. */
   lookup(token: string): AuthContext | undefined
-  /** Verifies a token and returns its AuthContext; throws an `OidcGuardError`. */
-  verify(token: string): Promise<AuthContext>
+  /**
+   * Verifies a token and returns its AuthContext, synchronously when the issuer's keys are at
+   * hand; throws (or rejects with) an `OidcGuardError`.
+   */
+  verify(token: string): AuthContext | Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
   stats(): AuthenticatorStats
   /** Drops cached keys and verified tokens. */
@@ -44,9 +47,15 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       : undefined
   const registry = createIssuerRegistry(options, () => tokenCache?.clear())
 
-  async function verifyUncached(token: string): Promise<AuthContext> {
+  function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
     const verifier = registry.select(token)
-    return (verifier instanceof Promise ? await verifier : verifier).verify(token)
+    return verifier instanceof Promise ? verifier.then((found) => found.verify(token)) : verifier.verify(token)
+  }
+
+  function remember(key: string, auth: AuthContext): AuthContext {
+    const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
+    if (ttl > 0) tokenCache?.set(key, auth, { ttl })
+    return auth
   }
 
   // The hash of the last lookup, so a miss followed by verify() hashes the token once.
@@ -70,13 +79,11 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       tokenCache.delete(key)
       return undefined
     },
-    async verify(token) {
+    verify(token) {
       if (tokenCache === undefined) return verifyUncached(token)
       const key = keyOf(token)
-      const auth = await verifyUncached(token)
-      const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
-      if (ttl > 0) tokenCache.set(key, auth, { ttl })
-      return auth
+      const result = verifyUncached(token)
+      return result instanceof Promise ? result.then((auth) => remember(key, auth)) : remember(key, result)
     },
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidTokenError, KeySetUnavailableError } from 'oidc-guard'
-import { RemoteKeySet, type RemoteKeySetOptions } from '../../src/key-set.js'
+import { RemoteKeySet, type KeySelector, type RemoteKeySetOptions } from '../../src/key-set.js'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey } from '../helpers/keys.js'
 
@@ -35,6 +35,9 @@ function keySet(overrides: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
   })
 }
 
+// getKey answers synchronously when it can; tests read every answer as a promise.
+const lookup = async (set: RemoteKeySet, header: KeySelector) => set.getKey(header)
+
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     () => {
@@ -47,96 +50,96 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 describe('RemoteKeySet', () => {
   it('fetches once and serves later lookups from memory', async () => {
     const keys = keySet()
-    const first = await keys.getKey({ alg: 'RS256', kid: rsa.kid })
-    expect(await keys.getKey({ alg: 'RS256', kid: rsa.kid })).toBe(first)
+    const first = await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    expect(await lookup(keys, { alg: 'RS256', kid: rsa.kid })).toBe(first)
     expect(server.jwksFetches()).toBe(1)
   })
 
   it('shares one fetch among concurrent lookups of an unknown kid', async () => {
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk, rsa.publicJwk]
     clock += 30_000
-    await Promise.all(Array.from({ length: 50 }, () => keys.getKey({ alg: 'RS256', kid: rotated.kid })))
+    await Promise.all(Array.from({ length: 50 }, () => lookup(keys, { alg: 'RS256', kid: rotated.kid })))
     expect(server.jwksFetches()).toBe(2)
   })
 
   it('refetches for an unknown kid at most once per cooldown window and answers 401 meanwhile', async () => {
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     clock += 30_000
     for (let i = 0; i < 100; i++) {
-      const error = await failure(keys.getKey({ alg: 'RS256', kid: `made-up-${i}` }))
+      const error = await failure(lookup(keys, { alg: 'RS256', kid: `made-up-${i}` }))
       expect(error).toBeInstanceOf(InvalidTokenError)
     }
     expect(server.jwksFetches()).toBe(2)
     clock += 30_000
-    await failure(keys.getKey({ alg: 'RS256', kid: 'made-up-again' }))
+    await failure(lookup(keys, { alg: 'RS256', kid: 'made-up-again' }))
     expect(server.jwksFetches()).toBe(3)
   })
 
   it('accepts a rotated key after the cooldown', async () => {
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk]
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(InvalidTokenError)
     clock += 30_000
-    await expect(keys.getKey({ alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
+    await expect(lookup(keys, { alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
   })
 
   it('keeps serving cached keys while the endpoint is down, and answers 503 for unknown kids then', async () => {
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 500 }
     clock += 700_000 // past freshness: a background refresh fails
-    await expect(keys.getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     await new Promise((resolve) => setTimeout(resolve, 50))
     clock += 30_000
-    const error = await failure(keys.getKey({ alg: 'RS256', kid: 'rotated' }))
+    const error = await failure(lookup(keys, { alg: 'RS256', kid: 'rotated' }))
     expect(error).toBeInstanceOf(KeySetUnavailableError)
     expect((error as KeySetUnavailableError).retryAfter).toBe(30)
   })
 
   it('answers 503 once cached keys are stale past maxStaleAge and the endpoint still fails', async () => {
     const keys = keySet({ maxStaleAge: 60_000 })
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 503 }
     clock += 600_000 + 60_001
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
     server.behaviour = { kind: 'ok' }
     clock += 30_000
-    await expect(keys.getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
   })
 
   it('answers 503 when the first fetch fails and retries only after the cooldown', async () => {
     server.behaviour = { kind: 'status', status: 404 }
     const keys = keySet()
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
     expect(server.jwksFetches()).toBe(1)
   })
 
   it('honours Cache-Control max-age within [cooldownDuration, cacheMaxAge]', async () => {
     server.behaviour = { kind: 'ok', cacheControl: 'public, max-age=120' }
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     clock += 119_000
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     expect(server.jwksFetches()).toBe(1)
     clock += 2_000
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(server.jwksFetches()).toBe(2)
 
     server.behaviour = { kind: 'ok', cacheControl: 'no-store' }
     clock += 600_000
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(server.jwksFetches()).toBe(3)
     clock += 29_000 // no-store is bounded below by the cooldown
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     expect(server.jwksFetches()).toBe(3)
   })
 
@@ -144,13 +147,13 @@ describe('RemoteKeySet', () => {
     server.behaviour = { kind: 'hang' }
     const keys = keySet({ timeoutDuration: 200 })
     const started = performance.now()
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
   it('bounds an injected fetch that ignores the abort signal', async () => {
     const keys = keySet({ timeoutDuration: 100, fetch: () => new Promise<Response>(() => {}) })
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
   })
 
   it.each([
@@ -164,21 +167,21 @@ describe('RemoteKeySet', () => {
     ['a reset connection', { kind: 'reset' }],
   ] as const)('answers 503 for %s', async (_name, behaviour) => {
     server.behaviour = behaviour as never
-    expect(await failure(keySet().getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
   })
 
   it('refuses a key set with more than maxKeys keys', async () => {
     server.keys = Array.from({ length: 21 }, () => rsa.publicJwk)
-    expect(await failure(keySet().getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
   })
 
   it('never lets a key verify an algorithm it is not for', async () => {
     const keys = keySet()
     // The JWK says RS256: a PS256 or ES256 token cannot select it.
-    expect(await failure(keys.getKey({ alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(keys.getKey({ alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(keys.getKey({ kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(InvalidTokenError)
   })
 
   it('ignores encryption keys, private keys, weak RSA keys and malformed entries', async () => {
@@ -201,7 +204,7 @@ describe('RemoteKeySet', () => {
     ]
     const keys = keySet()
     for (const kid of ['enc', 'ops', 'private', 'oct', 'tiny-e', 'weak', 'no-n', 'ec-no-y', 'okp-no-x', 'unknown-kty']) {
-      expect(await failure(keys.getKey({ alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
+      expect(await failure(lookup(keys, { alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
     }
   })
 
@@ -210,17 +213,17 @@ describe('RemoteKeySet', () => {
     const { kid: _kid, ...anonymous } = rsa.publicJwk
     server.keys = [ec.publicJwk, { ...rsa.publicJwk, kid: 'big-e', e: 'AQAAAAAAAAE' }, { ...rsa.publicJwk, kid: 'alg-7', alg: 7 as never }, anonymous]
     const keys = keySet()
-    expect(await failure(keys.getKey({ alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(InvalidTokenError)
-    await expect(keys.getKey({ alg: 'ES256', kid: ec.kid })).resolves.toBeDefined()
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(InvalidTokenError)
-    await expect(keys.getKey({ alg: 'RS256', kid: 'big-e' })).resolves.toBeDefined()
+    expect(await failure(lookup(keys, { alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(InvalidTokenError)
+    await expect(lookup(keys, { alg: 'ES256', kid: ec.kid })).resolves.toBeDefined()
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(InvalidTokenError)
+    await expect(lookup(keys, { alg: 'RS256', kid: 'big-e' })).resolves.toBeDefined()
   })
 
   it('keeps several keys under one kid and picks the one that fits the algorithm', async () => {
     const ec = await createTestKey('ES256', rsa.kid)
     server.keys = [rsa.publicJwk, ec.publicJwk]
     const keys = keySet()
-    const [a, b] = await Promise.all([keys.getKey({ alg: 'RS256', kid: rsa.kid }), keys.getKey({ alg: 'ES256', kid: rsa.kid })])
+    const [a, b] = await Promise.all([lookup(keys, { alg: 'RS256', kid: rsa.kid }), lookup(keys, { alg: 'ES256', kid: rsa.kid })])
     expect(a).not.toBe(b)
   })
 
@@ -228,33 +231,33 @@ describe('RemoteKeySet', () => {
     const other = await createTestKey('RS256')
     const ec = await createTestKey('ES256')
     server.keys = [rsa.publicJwk, ec.publicJwk]
-    await expect(keySet().getKey({ alg: 'RS256' })).resolves.toBeDefined()
+    await expect(lookup(keySet(), { alg: 'RS256' })).resolves.toBeDefined()
     server.keys = [rsa.publicJwk, other.publicJwk]
-    expect(await failure(keySet().getKey({ alg: 'RS256' }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keySet(), { alg: 'RS256' }))).toBeInstanceOf(InvalidTokenError)
   })
 
   it('answers 401 for key material the runtime cannot import', async () => {
     const offCurve = Buffer.alloc(32, 1).toString('base64url')
     server.keys = [{ kty: 'EC', crv: 'P-256', kid: 'bad', x: offCurve, y: offCurve }]
-    expect(await failure(keySet().getKey({ alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keySet(), { alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(InvalidTokenError)
   })
 
   it('discovers jwks_uri from the OpenID configuration when none is configured', async () => {
     server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
-    await expect(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await expect(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     expect(server.hits.get('/.well-known/openid-configuration')).toBe(1)
   })
 
   it('falls back to RFC 8414 metadata only when the OpenID document is missing', async () => {
     const keys = keySet({ jwksUri: undefined, issuer: `${server.issuer}/tenant` })
-    expect(await failure(keys.getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
     expect(server.hits.get('/tenant/.well-known/openid-configuration')).toBe(1)
     expect(server.hits.get('/.well-known/oauth-authorization-server/tenant')).toBe(1)
   })
 
   it('does not fall back when the OpenID document is broken', async () => {
     server.discovery = { issuer: server.issuer }
-    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     expect(server.hits.get('/.well-known/oauth-authorization-server')).toBeUndefined()
@@ -262,11 +265,11 @@ describe('RemoteKeySet', () => {
 
   it('answers 503 when discovery names another issuer or no usable jwks_uri', async () => {
     server.discovery = { issuer: 'https://evil.example', jwks_uri: server.jwksUri }
-    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     server.discovery = { issuer: server.issuer, jwks_uri: 'file:///etc/passwd' }
-    expect(await failure(keySet({ jwksUri: undefined }).getKey({ alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     expect(server.jwksFetches()).toBe(0)
@@ -277,35 +280,35 @@ describe('RemoteKeySet', () => {
     const { kid: _kid, ...anonymous } = rsa.publicJwk
     server.keys = [anonymous]
     const keys = keySet({ onKeysRemoved: () => removed++ })
-    await keys.getKey({ alg: 'RS256' })
+    await lookup(keys, { alg: 'RS256' })
     const next = await createTestKey('RS256')
     server.keys = [next.publicJwk]
     clock += 30_000
-    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    await lookup(keys, { alg: 'RS256', kid: next.kid })
     expect(removed).toBe(1)
   })
 
   it('calls onKeysRemoved when a refresh drops a published key', async () => {
     let removed = 0
     const keys = keySet({ onKeysRemoved: () => removed++ })
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const next = await createTestKey('RS256')
     server.keys = [rsa.publicJwk, next.publicJwk]
     clock += 30_000
-    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    await lookup(keys, { alg: 'RS256', kid: next.kid })
     expect(removed).toBe(0)
     server.keys = [next.publicJwk]
     clock += 700_000
-    await keys.getKey({ alg: 'RS256', kid: next.kid })
+    await lookup(keys, { alg: 'RS256', kid: next.kid })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(removed).toBe(1)
   })
 
   it('clear() forgets keys so the next lookup fetches again', async () => {
     const keys = keySet()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     keys.clear()
-    await keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     expect(server.jwksFetches()).toBe(2)
   })
 })

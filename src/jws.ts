@@ -1,0 +1,97 @@
+import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
+import { hasDuplicateMember } from './compact-jws.js'
+
+/** A compact JWS taken apart once: decoded header and claims, and the bytes to verify. */
+export interface ParsedJws {
+  readonly header: Record<string, unknown>
+  readonly claims: Record<string, unknown>
+  /** `BASE64URL(header) || '.' || BASE64URL(payload)`, as signed. */
+  readonly signingInput: string
+  readonly signature: Buffer
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function decodeObject(segment: string): Record<string, unknown> | undefined {
+  let text: string
+  try {
+    text = utf8.decode(Buffer.from(segment, 'base64url'))
+  } catch {
+    return undefined
+  }
+  if (hasDuplicateMember(text)) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+}
+
+/**
+ * Decodes a compact JWS that `compactJwsProblem` accepted. Header and claims must each be a UTF-8
+ * JSON object without duplicate member names; otherwise undefined.
+ */
+export function parseJws(token: string): ParsedJws | undefined {
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  const header = decodeObject(token.slice(0, first))
+  if (header === undefined) return undefined
+  const claims = decodeObject(token.slice(first + 1, second))
+  if (claims === undefined) return undefined
+  return {
+    header,
+    claims,
+    signingInput: token.slice(0, second),
+    signature: Buffer.from(token.slice(second + 1), 'base64url'),
+  }
+}
+
+interface SignatureScheme {
+  readonly digest: string | null
+  readonly options?: { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' }
+  /** Exact signature length for ECDSA (R || S), in bytes. */
+  readonly length?: number
+}
+
+const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+const P1363 = { dsaEncoding: 'ieee-p1363' as const }
+
+// RFC 7518 §3.3–3.5 and RFC 8037 §3.1: how each algorithm verifies with node:crypto. PS* use a
+// salt as long as the hash (§3.5); ECDSA signatures are R || S of fixed length (§3.4).
+const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
+  RS256: { digest: 'sha256' },
+  RS384: { digest: 'sha384' },
+  RS512: { digest: 'sha512' },
+  PS256: { digest: 'sha256', options: PSS },
+  PS384: { digest: 'sha384', options: PSS },
+  PS512: { digest: 'sha512', options: PSS },
+  ES256: { digest: 'sha256', options: P1363, length: 64 },
+  ES384: { digest: 'sha384', options: P1363, length: 96 },
+  ES512: { digest: 'sha512', options: P1363, length: 132 },
+  EdDSA: { digest: null },
+  Ed25519: { digest: null },
+}
+
+/**
+ * Verifies a JWS signature with node:crypto, synchronously: no thread-pool round trip and no
+ * promise, unlike WebCrypto. The key must already fit the algorithm (see `keyFitsAlgorithm`).
+ */
+export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
+  const scheme = SCHEMES[alg]
+  if (scheme === undefined) return false
+  if (scheme.length !== undefined && signature.length !== scheme.length) return false
+  try {
+    const data = Buffer.from(signingInput, 'latin1')
+    return verify(scheme.digest, data, scheme.options ? { key, ...scheme.options } : key, signature)
+  } catch {
+    return false
+  }
+}
+
+/** Verifies an HS256/384/512 MAC in constant time. */
+export function verifyMac(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
+  const expected = createHmac(`sha${alg.slice(2)}`, key).update(signingInput, 'latin1').digest()
+  return expected.length === signature.length && timingSafeEqual(expected, signature)
+}
