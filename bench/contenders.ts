@@ -21,17 +21,36 @@ export interface BenchConfig {
   readonly audience: string
 }
 
+// The target's reference: the bare app plus what verification cannot avoid, done with raw jose
+// (decode, jwtVerify with a key imported at startup, scope check). No JWKS, no cache.
+async function joseReference(config: BenchConfig) {
+  const { jwtVerify, createRemoteJWKSet } = await import('jose')
+  const keys = createRemoteJWKSet(new URL(config.jwksUri))
+  return async (authorization: string | undefined): Promise<boolean> => {
+    if (!authorization?.startsWith('Bearer ')) return false
+    try {
+      const { payload } = await jwtVerify(authorization.slice(7), keys, { issuer: config.issuer, audience: config.audience, algorithms: ['RS256'] })
+      return hasScope(payload.scope)
+    } catch {
+      return false
+    }
+  }
+}
+
 export const CONTENDERS = {
   'express bare': { framework: 'express', build: expressBare },
   'express oidc-guard': { framework: 'express', build: expressOidcGuard },
   'express express-oauth2-jwt-bearer': { framework: 'express', build: expressOauth2JwtBearer },
   'express express-jwt+jwks-rsa': { framework: 'express', build: expressJwt },
+  'express reference: raw jose': { framework: 'express', build: expressReference },
   'fastify bare': { framework: 'fastify', build: fastifyBare },
   'fastify oidc-guard': { framework: 'fastify', build: fastifyOidcGuard },
   'fastify fastify-jwt-jwks': { framework: 'fastify', build: fastifyJwtJwks },
+  'fastify reference: raw jose': { framework: 'fastify', build: fastifyReference },
   'koa bare': { framework: 'koa', build: koaBare },
   'koa oidc-guard': { framework: 'koa', build: koaOidcGuard },
   'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
+  'koa reference: raw jose': { framework: 'koa', build: koaReference },
 } as const satisfies Record<string, { framework: string; build: (config: BenchConfig) => Promise<Server> }>
 
 export type ContenderName = keyof typeof CONTENDERS
@@ -142,6 +161,42 @@ async function koaJwt(config: BenchConfig): Promise<Server> {
       ctx.status = 403
       return
     }
+    ctx.body = ORDERS
+  })
+  app.use(router.routes())
+  return createServer(app.callback())
+}
+
+async function expressReference(config: BenchConfig): Promise<Server> {
+  const check = await joseReference(config)
+  const app = express()
+  app.get('/orders', (req, res, next) => {
+    check(req.headers.authorization).then((ok) => (ok ? next() : void res.status(401).end()), next)
+  }, (_req, res) => void res.json(ORDERS))
+  return createServer(app)
+}
+
+async function fastifyReference(config: BenchConfig): Promise<Server> {
+  const check = await joseReference(config)
+  const app = Fastify()
+  app.get('/orders', { onRequest: async (request, reply) => {
+    if (!(await check(request.headers.authorization))) return reply.code(401).send()
+  } }, async () => ORDERS)
+  await app.ready()
+  return app.server
+}
+
+async function koaReference(config: BenchConfig): Promise<Server> {
+  const check = await joseReference(config)
+  const app = new Koa()
+  const router = new Router()
+  router.get('/orders', async (ctx, next) => {
+    if (!(await check(ctx.headers.authorization))) {
+      ctx.status = 401
+      return
+    }
+    await next()
+  }, (ctx) => {
     ctx.body = ORDERS
   })
   app.use(router.routes())
