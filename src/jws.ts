@@ -74,24 +74,28 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
   Ed25519: { digest: null },
 }
 
-/**
- * Verifies a JWS signature with node:crypto, synchronously: no thread-pool round trip and no
- * promise, unlike WebCrypto. The key must already fit the algorithm (see `keyFitsAlgorithm`).
- */
-export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
-  const scheme = SCHEMES[alg]
-  if (scheme === undefined) return false
-  if (scheme.length !== undefined && signature.length !== scheme.length) return false
-  try {
-    const data = Buffer.from(signingInput, 'latin1')
-    return verify(scheme.digest, data, scheme.options ? { key, ...scheme.options } : key, signature)
-  } catch {
-    return false
-  }
-}
-
 /** Verifies an HS256/384/512 MAC in constant time. */
 export function verifyMac(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
   const expected = createHmac(`sha${alg.slice(2)}`, key).update(signingInput, 'latin1').digest()
   return expected.length === signature.length && timingSafeEqual(expected, signature)
+}
+
+/**
+ * Verifies a JWS signature with node:crypto on libuv's thread pool (its callback form): the
+ * main thread only dispatches, so verification runs beside request handling on another core,
+ * without WebCrypto's CryptoKey and promise machinery. The key must already fit the algorithm
+ * (see `keyFitsAlgorithm`).
+ */
+export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): Promise<boolean> {
+  const scheme = SCHEMES[alg]
+  if (scheme === undefined) return Promise.resolve(false)
+  if (scheme.length !== undefined && signature.length !== scheme.length) return Promise.resolve(false)
+  const data = Buffer.from(signingInput, 'latin1')
+  return new Promise((resolve) => {
+    try {
+      verify(scheme.digest, data, scheme.options ? { key, ...scheme.options } : key, signature, (error, valid) => resolve(!error && valid))
+    } catch {
+      resolve(false)
+    }
+  })
 }

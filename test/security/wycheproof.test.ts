@@ -51,7 +51,7 @@ async function verifySignatureLayer(keys: RemoteKeySet, jws: string): Promise<bo
     const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown; kid?: string }
     if (typeof parsed.alg !== 'string' || !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(parsed.alg)) return false
     const key = await keys.getKey(parsed as { alg: string })
-    return verifySignature(parsed.alg, key, jws.slice(0, jws.lastIndexOf('.')), Buffer.from(signature, 'base64url'))
+    return await verifySignature(parsed.alg, key, jws.slice(0, jws.lastIndexOf('.')), Buffer.from(signature, 'base64url'))
   } catch {
     return false
   }
