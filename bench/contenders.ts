@@ -51,6 +51,7 @@ export const CONTENDERS = {
   'koa oidc-guard': { framework: 'koa', build: koaOidcGuard },
   'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
   'koa reference: raw jose': { framework: 'koa', build: koaReference },
+  'koa two no-op middlewares': { framework: 'koa', build: koaNoop },
 } as const satisfies Record<string, { framework: string; build: (config: BenchConfig) => Promise<Server> }>
 
 export type ContenderName = keyof typeof CONTENDERS
@@ -197,6 +198,18 @@ async function koaReference(config: BenchConfig): Promise<Server> {
     }
     await next()
   }, (ctx) => {
+    ctx.body = ORDERS
+  })
+  app.use(router.routes())
+  return createServer(app.callback())
+}
+
+// Reference for the idiom's own cost: the bare route plus two middlewares that do nothing.
+async function koaNoop(): Promise<Server> {
+  const app = new Koa()
+  const router = new Router()
+  const noop: Koa.Middleware = (_ctx, next) => next()
+  router.get('/orders', noop, noop, (ctx) => {
     ctx.body = ORDERS
   })
   app.use(router.routes())

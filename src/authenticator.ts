@@ -6,7 +6,7 @@ import {
   type OidcGuardError,
 } from './errors.js'
 import type { DecisionEvent } from './events.js'
-import { extractToken } from './extract-token.js'
+import { checkTokenSyntax, extractToken } from './extract-token.js'
 import type { Guard } from './guards.js'
 import { resolveOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
 import type { AuthContext, AuthRequest } from './types.js'
@@ -115,7 +115,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
         if (!credentialsRequired) return undefined
         throw new MissingTokenError(undefined, { realm })
       }
-      result = verifier.lookup(token) ?? verifier.verify(token)
+      const remembered = verifier.lookup(token)
+      if (remembered !== undefined) result = remembered
+      else {
+        checkTokenSyntax(token, realm)
+        result = verifier.verify(token)
+      }
     } catch (error) {
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error

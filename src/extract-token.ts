@@ -54,12 +54,18 @@ function checkToken(token: string, options: ExtractOptions): string {
   if (token.length > options.maxTokenLength) {
     throw new InvalidTokenError('The access token is too large', { realm: options.realm })
   }
-  if (!B64TOKEN.test(token)) {
-    throw new InvalidRequestError('The bearer token is not in b64token syntax', {
-      realm: options.realm,
-    })
-  }
   return token
+}
+
+/**
+ * RFC 6750 §2.1 syntax of an extracted token. Separate from `extractToken` so a token found in
+ * the verified-token cache (which passed it before) skips the scan.
+ * @throws InvalidRequestError (400)
+ */
+export function checkTokenSyntax(token: string, realm: string): void {
+  if (!B64TOKEN.test(token)) {
+    throw new InvalidRequestError('The bearer token is not in b64token syntax', { realm })
+  }
 }
 
 function accessTokenParam(container: unknown, options: ExtractOptions): Extracted {
@@ -86,8 +92,8 @@ function formBody(request: AuthRequest): unknown {
  * `access_token` query or form parameter only when enabled in `tokenLocations`.
  *
  * - no credentials → `undefined` (the caller answers 401 without an error code, RFC 6750 §3.1);
- * - two `Authorization` headers, two methods at once, an empty or non-b64token bearer value
- *   → `InvalidRequestError` (400, RFC 6750 §2);
+ * - two `Authorization` headers, two methods at once, an empty bearer value
+ *   → `InvalidRequestError` (400, RFC 6750 §2); the b64token syntax is `checkTokenSyntax`'s;
  * - a token longer than `maxTokenLength` → `InvalidTokenError` (401).
  */
 export function extractToken(request: AuthRequest, options: ExtractOptions): Extracted {

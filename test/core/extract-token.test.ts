@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError, InvalidTokenError, type AuthRequest, type TokenLocation } from 'oidc-guard'
-import { extractToken } from '../../src/extract-token.js'
+import { checkTokenSyntax, extractToken } from '../../src/extract-token.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
 
+// Extraction followed by the syntax check, as the authenticator runs them on a cache miss.
 function extract(request: Partial<AuthRequest>, tokenLocations: TokenLocation[] = ['header']) {
-  return extractToken(
-    { method: 'GET', headers: {}, ...request },
-    { tokenLocations, maxTokenLength: 100, realm: 'api' },
-  )
+  const token = extractToken({ method: 'GET', headers: {}, ...request }, { tokenLocations, maxTokenLength: 100, realm: 'api' })
+  if (token !== undefined) checkTokenSyntax(token, 'api')
+  return token
 }
 
 function withAuthorization(...values: string[]): Partial<AuthRequest> {
