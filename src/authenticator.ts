@@ -65,41 +65,31 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const verifier = createVerifier(options)
   const { onDecision, realm } = options
 
-  function report(event: DecisionEvent): void {
+  type Outcome = Pick<DecisionEvent, 'type' | 'allowed' | 'reason'> & Partial<DecisionEvent>
+
+  // Adds who, where and how long to an outcome; called only when onDecision is set.
+  function report(request: AuthRequest, started: number, outcome: Outcome, auth?: AuthContext): void {
     try {
-      onDecision?.(event)
+      onDecision?.({
+        ...outcome,
+        ...(auth && { subject: auth.subject, issuer: auth.issuer, clientId: auth.clientId }),
+        method: request.method,
+        path: request.path,
+        durationMs: performance.now() - started,
+        timestamp: Date.now(),
+      })
     } catch {
       // A failing logger must not change the answer.
     }
   }
 
   function reportFailure(request: AuthRequest, started: number, error: OidcGuardError): void {
-    report({
-      type: 'authenticate',
-      allowed: false,
-      reason: error.message,
-      code: error.code,
-      status: error.status,
-      method: request.method,
-      path: request.path,
-      durationMs: performance.now() - started,
-      timestamp: Date.now(),
-    })
+    const { message: reason, code, status } = error
+    report(request, started, { type: 'authenticate', allowed: false, reason, code, status })
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
-    report({
-      type: 'authenticate',
-      allowed: true,
-      reason: 'token verified',
-      subject: auth.subject,
-      issuer: auth.issuer,
-      clientId: auth.clientId,
-      method: request.method,
-      path: request.path,
-      durationMs: performance.now() - started,
-      timestamp: Date.now(),
-    })
+    report(request, started, { type: 'authenticate', allowed: true, reason: 'token verified' }, auth)
     return auth
   }
 
@@ -161,22 +151,9 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const decision = guard.evaluate(auth, request)
       const error = decision.allowed ? undefined : new InsufficientScopeError(decision, { realm })
       if (onDecision) {
-        report({
-          type: 'authorize',
-          allowed: decision.allowed,
-          guard: decision.guard,
-          reason: decision.reason,
-          code: error?.code,
-          status: error?.status,
-          missing: decision.missing,
-          subject: auth.subject,
-          issuer: auth.issuer,
-          clientId: auth.clientId,
-          method: request.method,
-          path: request.path,
-          durationMs: performance.now() - started,
-          timestamp: Date.now(),
-        })
+        const { allowed, guard: guardName, reason, missing } = decision
+        const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }
+        report(request, started, error ? { ...outcome, code: error.code, status: error.status } : outcome, auth)
       }
       if (error) throw error
       return decision

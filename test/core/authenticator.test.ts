@@ -294,6 +294,15 @@ describe('onDecision', () => {
     ])
   })
 
+  it('reports a failure that happens after the key fetch (signature checked off the main thread)', async () => {
+    const events: DecisionEvent[] = []
+    const auth = authenticator({ onDecision: (event) => events.push(event) })
+    const token = await sign(rsa, own())
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${(await sign(rsa, own({ sub: 'x' }))).split('.')[2]}`
+    await rejection(auth.authenticate(bearer(forged)))
+    expect(events).toMatchObject([{ type: 'authenticate', allowed: false, reason: 'The access token signature is invalid', status: 401 }])
+  })
+
   it('a throwing onDecision does not change the answer', async () => {
     const auth = authenticator({ onDecision: () => { throw new Error('logger down') } })
     await expect(auth.authenticate(bearer(await sign(rsa, own())))).resolves.toBeDefined()
