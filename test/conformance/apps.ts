@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import Router from '@koa/router'
 import express from 'express'
+import express4 from 'express4'
 import Fastify from 'fastify'
 import Koa from 'koa'
+import Koa2 from 'koa2'
 import type { AuthenticateOptions, AuthContext } from 'oidc-guard'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
@@ -17,7 +19,7 @@ export interface ConformanceApp {
   close(): Promise<void>
 }
 
-export type Framework = 'express' | 'koa' | 'fastify'
+export type Framework = 'express' | 'koa' | 'fastify' | 'express 4' | 'koa 2'
 
 const isOwner = (sub: unknown, _auth: AuthContext, request: { params?: unknown }) =>
   sub === (request.params as { userId?: string } | undefined)?.userId
@@ -58,8 +60,9 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
 }
 
-async function expressApp(options: AuthenticateOptions): Promise<ConformanceApp> {
-  const app = express()
+// Express 5 by default; Express 4 (the peer range allows it) through the same code.
+async function expressApp(options: AuthenticateOptions, create: () => express.Express = express): Promise<ConformanceApp> {
+  const app = create()
   const auth = onExpress.authenticate(options)
   const optional = onExpress.authenticate({ ...options, credentialsRequired: false })
   app.get('/health', (_req, res) => void res.json({ ok: true }))
@@ -74,8 +77,9 @@ async function expressApp(options: AuthenticateOptions): Promise<ConformanceApp>
   return { server, close: () => closeServer(server) }
 }
 
-async function koaApp(options: AuthenticateOptions): Promise<ConformanceApp> {
-  const app = new Koa<onKoa.AuthState>()
+// Koa 3 by default; Koa 2 (the peer range allows it) through the same code.
+async function koaApp(options: AuthenticateOptions, KoaClass: typeof Koa = Koa): Promise<ConformanceApp> {
+  const app = new KoaClass<onKoa.AuthState>()
   const router = new Router<onKoa.AuthState>()
   const auth = onKoa.authenticate(options)
   const optional = onKoa.authenticate({ ...options, credentialsRequired: false })
@@ -118,7 +122,9 @@ async function fastifyApp(options: AuthenticateOptions): Promise<ConformanceApp>
 }
 
 export const FRAMEWORKS: Record<Framework, (options: AuthenticateOptions) => Promise<ConformanceApp>> = {
-  express: expressApp,
-  koa: koaApp,
+  express: (options) => expressApp(options),
+  koa: (options) => koaApp(options),
   fastify: fastifyApp,
+  'express 4': (options) => expressApp(options, express4 as unknown as () => express.Express),
+  'koa 2': (options) => koaApp(options, Koa2 as unknown as typeof Koa),
 }
