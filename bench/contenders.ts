@@ -29,7 +29,11 @@ async function joseReference(config: BenchConfig) {
   return async (authorization: string | undefined): Promise<boolean> => {
     if (!authorization?.startsWith('Bearer ')) return false
     try {
-      const { payload } = await jwtVerify(authorization.slice(7), keys, { issuer: config.issuer, audience: config.audience, algorithms: ['RS256'] })
+      const { payload } = await jwtVerify(authorization.slice(7), keys, {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: ['RS256'],
+      })
       return hasScope(payload.scope)
     } catch {
       return false
@@ -52,12 +56,16 @@ export const CONTENDERS = {
   'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
   'koa reference: raw jose': { framework: 'koa', build: koaReference },
   'koa two no-op middlewares': { framework: 'koa', build: koaNoop },
-} as const satisfies Record<string, { framework: string; build: (config: BenchConfig) => Promise<Server> }>
+} as const satisfies Record<
+  string,
+  { framework: string; build: (config: BenchConfig) => Promise<Server> }
+>
 
 export type ContenderName = keyof typeof CONTENDERS
 
 const ORDERS = [{ id: 1, item: 'coffee' }]
-const hasScope = (scope: unknown) => typeof scope === 'string' && scope.split(' ').includes('orders:read')
+const hasScope = (scope: unknown) =>
+  typeof scope === 'string' && scope.split(' ').includes('orders:read')
 
 async function expressBare(): Promise<Server> {
   const app = express()
@@ -67,17 +75,31 @@ async function expressBare(): Promise<Server> {
 
 async function expressOidcGuard(config: BenchConfig): Promise<Server> {
   const app = express()
-  const auth = onExpress.authenticate({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
-  app.get('/orders', auth, onExpress.requireScope('orders:read'), (_req, res) => void res.json(ORDERS))
+  const auth = onExpress.authenticate({
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+  })
+  app.get(
+    '/orders',
+    auth,
+    onExpress.requireScope('orders:read'),
+    (_req, res) => void res.json(ORDERS),
+  )
   return createServer(app)
 }
 
 async function expressOauth2JwtBearer(config: BenchConfig): Promise<Server> {
   const { auth, requiredScopes } = require('express-oauth2-jwt-bearer')
   const app = express()
-  app.get('/orders', auth({ issuerBaseURL: config.issuer, audience: config.audience }), requiredScopes('orders:read'), (_req: unknown, res: express.Response) => {
-    res.json(ORDERS)
-  })
+  app.get(
+    '/orders',
+    auth({ issuerBaseURL: config.issuer, audience: config.audience }),
+    requiredScopes('orders:read'),
+    (_req: unknown, res: express.Response) => {
+      res.json(ORDERS)
+    },
+  )
   return createServer(app)
 }
 
@@ -86,15 +108,25 @@ async function expressJwt(config: BenchConfig): Promise<Server> {
   const jwksRsa = require('jwks-rsa')
   const app = express()
   const check = expressjwt({
-    secret: jwksRsa.expressJwtSecret({ cache: true, rateLimit: true, jwksRequestsPerMinute: 5, jwksUri: config.jwksUri }),
+    secret: jwksRsa.expressJwtSecret({
+      cache: true,
+      rateLimit: true,
+      jwksRequestsPerMinute: 5,
+      jwksUri: config.jwksUri,
+    }),
     audience: config.audience,
     issuer: config.issuer,
     algorithms: ['RS256'],
   })
-  app.get('/orders', check, (req: express.Request & { auth?: { scope?: unknown } }, res: express.Response) => {
-    if (!hasScope(req.auth?.scope)) return void res.status(403).json({ error: 'insufficient_scope' })
-    res.json(ORDERS)
-  })
+  app.get(
+    '/orders',
+    check,
+    (req: express.Request & { auth?: { scope?: unknown } }, res: express.Response) => {
+      if (!hasScope(req.auth?.scope))
+        return void res.status(403).json({ error: 'insufficient_scope' })
+      res.json(ORDERS)
+    },
+  )
   return createServer(app)
 }
 
@@ -107,7 +139,11 @@ async function fastifyBare(): Promise<Server> {
 
 async function fastifyOidcGuard(config: BenchConfig): Promise<Server> {
   const app = Fastify()
-  await app.register(onFastify.authenticate, { issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
+  await app.register(onFastify.authenticate, {
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+  })
   app.get('/orders', { config: { auth: { scope: 'orders:read' } } }, async () => ORDERS)
   await app.ready()
   return app.server
@@ -115,10 +151,18 @@ async function fastifyOidcGuard(config: BenchConfig): Promise<Server> {
 
 async function fastifyJwtJwks(config: BenchConfig): Promise<Server> {
   const app = Fastify()
-  await app.register(require('fastify-jwt-jwks'), { jwksUrl: config.jwksUri, audience: config.audience, issuer: config.issuer, cache: true })
-  const guarded = app as unknown as { authenticate: (request: unknown, reply: unknown) => Promise<void> }
+  await app.register(require('fastify-jwt-jwks'), {
+    jwksUrl: config.jwksUri,
+    audience: config.audience,
+    issuer: config.issuer,
+    cache: true,
+  })
+  const guarded = app as unknown as {
+    authenticate: (request: unknown, reply: unknown) => Promise<void>
+  }
   app.get('/orders', { preValidation: guarded.authenticate }, async (request, reply) => {
-    if (!hasScope((request as unknown as { user?: { scope?: unknown } }).user?.scope)) return reply.code(403).send({ error: 'insufficient_scope' })
+    if (!hasScope((request as unknown as { user?: { scope?: unknown } }).user?.scope))
+      return reply.code(403).send({ error: 'insufficient_scope' })
     return ORDERS
   })
   await app.ready()
@@ -138,7 +182,11 @@ async function koaBare(): Promise<Server> {
 async function koaOidcGuard(config: BenchConfig): Promise<Server> {
   const app = new Koa<onKoa.AuthState>()
   const router = new Router<onKoa.AuthState>()
-  const auth = onKoa.authenticate({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri })
+  const auth = onKoa.authenticate({
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+  })
   router.get('/orders', auth, onKoa.requireScope('orders:read'), (ctx) => {
     ctx.body = ORDERS
   })
@@ -152,7 +200,12 @@ async function koaJwt(config: BenchConfig): Promise<Server> {
   const app = new Koa()
   const router = new Router()
   const check = koaJwtMiddleware({
-    secret: jwksRsa.koaJwtSecret({ jwksUri: config.jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 5 }),
+    secret: jwksRsa.koaJwtSecret({
+      jwksUri: config.jwksUri,
+      cache: true,
+      rateLimit: true,
+      jwksRequestsPerMinute: 5,
+    }),
     audience: config.audience,
     issuer: config.issuer,
     algorithms: ['RS256'],
@@ -171,18 +224,31 @@ async function koaJwt(config: BenchConfig): Promise<Server> {
 async function expressReference(config: BenchConfig): Promise<Server> {
   const check = await joseReference(config)
   const app = express()
-  app.get('/orders', (req, res, next) => {
-    check(req.headers.authorization).then((ok) => (ok ? next() : void res.status(401).end()), next)
-  }, (_req, res) => void res.json(ORDERS))
+  app.get(
+    '/orders',
+    (req, res, next) => {
+      check(req.headers.authorization).then(
+        (ok) => (ok ? next() : void res.status(401).end()),
+        next,
+      )
+    },
+    (_req, res) => void res.json(ORDERS),
+  )
   return createServer(app)
 }
 
 async function fastifyReference(config: BenchConfig): Promise<Server> {
   const check = await joseReference(config)
   const app = Fastify()
-  app.get('/orders', { onRequest: async (request, reply) => {
-    if (!(await check(request.headers.authorization))) return reply.code(401).send()
-  } }, async () => ORDERS)
+  app.get(
+    '/orders',
+    {
+      onRequest: async (request, reply) => {
+        if (!(await check(request.headers.authorization))) return reply.code(401).send()
+      },
+    },
+    async () => ORDERS,
+  )
   await app.ready()
   return app.server
 }
@@ -191,15 +257,19 @@ async function koaReference(config: BenchConfig): Promise<Server> {
   const check = await joseReference(config)
   const app = new Koa()
   const router = new Router()
-  router.get('/orders', async (ctx, next) => {
-    if (!(await check(ctx.headers.authorization))) {
-      ctx.status = 401
-      return
-    }
-    await next()
-  }, (ctx) => {
-    ctx.body = ORDERS
-  })
+  router.get(
+    '/orders',
+    async (ctx, next) => {
+      if (!(await check(ctx.headers.authorization))) {
+        ctx.status = 401
+        return
+      }
+      await next()
+    },
+    (ctx) => {
+      ctx.body = ORDERS
+    },
+  )
   app.use(router.routes())
   return createServer(app.callback())
 }

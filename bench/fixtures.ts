@@ -2,7 +2,13 @@
  * Bench fixtures: one RS256 key, a loopback JWKS/discovery server, and tokens for the three
  * modes. Tokens are cached in bench/.results/ (RS256 signing 40,000 of them takes ~10 s once).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  type KeyObject,
+} from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +33,11 @@ export interface Fixtures {
 
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-export function signToken(privateKey: KeyObject, claims: Record<string, unknown>, kid = KID): string {
+export function signToken(
+  privateKey: KeyObject,
+  claims: Record<string, unknown>,
+  kid = KID,
+): string {
   const input = `${segment({ alg: 'RS256', typ: 'at+jwt', kid })}.${segment(claims)}`
   return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
 }
@@ -52,15 +62,31 @@ export function loadFixtures(): Fixtures {
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8'))
     const fresh = saved.expiresAt > Date.now() / 1000 + 86_400
-    if (fresh) return { ...saved, privateKey: createPrivateKey({ key: saved.privateJwk, format: 'jwk' }) }
+    if (fresh)
+      return { ...saved, privateKey: createPrivateKey({ key: saved.privateJwk, format: 'jwk' }) }
   }
   process.stdout.write(`Signing ${UNIQUE_SIZE + POOL_SIZE} RS256 tokens for the bench (once)…\n`)
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const publicJwk = { ...createPublicKey(privateKey).export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }
-  const tokens = Array.from({ length: UNIQUE_SIZE + POOL_SIZE }, (_, index) => signToken(privateKey, claimsFor(index)))
-  const fixtures = { publicJwk, same: tokens[0] as string, pool: tokens.slice(0, POOL_SIZE), unique: tokens.slice(POOL_SIZE) }
+  const publicJwk = {
+    ...createPublicKey(privateKey).export({ format: 'jwk' }),
+    kid: KID,
+    alg: 'RS256',
+    use: 'sig',
+  }
+  const tokens = Array.from({ length: UNIQUE_SIZE + POOL_SIZE }, (_, index) =>
+    signToken(privateKey, claimsFor(index)),
+  )
+  const fixtures = {
+    publicJwk,
+    same: tokens[0] as string,
+    pool: tokens.slice(0, POOL_SIZE),
+    unique: tokens.slice(POOL_SIZE),
+  }
   const expiresAt = (claimsFor(0).exp as number) - 0
-  writeFileSync(file, JSON.stringify({ ...fixtures, expiresAt, privateJwk: privateKey.export({ format: 'jwk' }) }))
+  writeFileSync(
+    file,
+    JSON.stringify({ ...fixtures, expiresAt, privateJwk: privateKey.export({ format: 'jwk' }) }),
+  )
   return { ...fixtures, privateKey }
 }
 
@@ -73,12 +99,21 @@ export interface JwksHost {
   close(): Promise<void>
 }
 
-export async function startJwksHost(keys: Record<string, unknown>[], port = JWKS_PORT): Promise<JwksHost> {
+export async function startJwksHost(
+  keys: Record<string, unknown>[],
+  port = JWKS_PORT,
+): Promise<JwksHost> {
   const host = { keys, up: true, fetches: 0 } as JwksHost
   const server = createServer((req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: JWKS_URI, id_token_signing_alg_values_supported: ['RS256'] }))
+      res.end(
+        JSON.stringify({
+          issuer: ISSUER,
+          jwks_uri: JWKS_URI,
+          id_token_signing_alg_values_supported: ['RS256'],
+        }),
+      )
       return
     }
     if (req.url === '/jwks') {

@@ -31,15 +31,26 @@ function ask(child: ChildProcess, message: string): Promise<ChildReport> {
 }
 
 async function startChild(name: ContenderName): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [name, ISSUER, JWKS_URI, AUDIENCE], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  })
-  const ready = await new Promise<ChildReport>((resolve) => child.once('message', (m) => resolve(m as ChildReport)))
+  const child = fork(
+    fileURLToPath(new URL('./server.ts', import.meta.url)),
+    [name, ISSUER, JWKS_URI, AUDIENCE],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  )
+  const ready = await new Promise<ChildReport>((resolve) =>
+    child.once('message', (m) => resolve(m as ChildReport)),
+  )
   return { child, port: ready.port as number }
 }
 
-function load(port: number, tokens: string[], seconds: number, connections: number): Promise<autocannon.Result> {
+function load(
+  port: number,
+  tokens: string[],
+  seconds: number,
+  connections: number,
+): Promise<autocannon.Result> {
   let next = 0
   return new Promise((resolve, reject) => {
     autocannon(
@@ -52,7 +63,10 @@ function load(port: number, tokens: string[], seconds: number, connections: numb
             method: 'GET',
             setupRequest(request) {
               const token = tokens[next++ % tokens.length]
-              return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+              return {
+                ...request,
+                headers: { ...request.headers, authorization: `Bearer ${token}` },
+              }
             },
           },
         ],
@@ -62,7 +76,12 @@ function load(port: number, tokens: string[], seconds: number, connections: numb
   })
 }
 
-async function measure(name: ContenderName, tokens: string[], seconds: number, connections: number): Promise<Sample> {
+async function measure(
+  name: ContenderName,
+  tokens: string[],
+  seconds: number,
+  connections: number,
+): Promise<Sample> {
   const { child, port } = await startChild(name)
   try {
     // Warm-up: fetch keys, JIT the path (not counted).
@@ -86,7 +105,9 @@ async function measure(name: ContenderName, tokens: string[], seconds: number, c
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 export interface HttpOptions {
@@ -100,7 +121,11 @@ export interface HttpOptions {
 
 /** Runs the matrix and returns markdown tables, one per token mode. */
 export async function runHttpBench(fixtures: Fixtures, options: HttpOptions): Promise<string> {
-  const tokensFor: Record<TokenMode, string[]> = { same: [fixtures.same], pool: fixtures.pool, unique: fixtures.unique }
+  const tokensFor: Record<TokenMode, string[]> = {
+    same: [fixtures.same],
+    pool: fixtures.pool,
+    unique: fixtures.unique,
+  }
   const out: string[] = []
   for (const mode of options.modes) {
     const samples = new Map<ContenderName, Sample[]>()
@@ -114,7 +139,9 @@ export async function runHttpBench(fixtures: Fixtures, options: HttpOptions): Pr
         const sample = await measure(name, tokensFor[mode], options.seconds, options.connections)
         runSamples.set(name, sample)
         samples.set(name, [...(samples.get(name) ?? []), sample])
-        options.log(`  ${mode} run ${run + 1}: ${name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(1)} µs CPU/req${sample.non2xx ? `, ${sample.non2xx} non-2xx!` : ''}`)
+        options.log(
+          `  ${mode} run ${run + 1}: ${name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(1)} µs CPU/req${sample.non2xx ? `, ${sample.non2xx} non-2xx!` : ''}`,
+        )
         if (name.endsWith(' bare')) bare.set(CONTENDERS[name].framework, sample.rps)
       }
       for (const [name, sample] of runSamples) {
@@ -122,11 +149,18 @@ export async function runHttpBench(fixtures: Fixtures, options: HttpOptions): Pr
         if (base) ratios.set(name, [...(ratios.get(name) ?? []), sample.rps / base])
       }
     }
-    out.push(`### Token mode \`${mode}\` (${tokensFor[mode].length} distinct token${tokensFor[mode].length > 1 ? 's' : ''})`, '')
-    out.push('| contender | req/s | p50 ms | p99 ms | server CPU µs/req | × bare (same run) | non-2xx |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    out.push(
+      `### Token mode \`${mode}\` (${tokensFor[mode].length} distinct token${tokensFor[mode].length > 1 ? 's' : ''})`,
+      '',
+    )
+    out.push(
+      '| contender | req/s | p50 ms | p99 ms | server CPU µs/req | × bare (same run) | non-2xx |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    )
     for (const name of options.contenders) {
       const list = samples.get(name) ?? []
-      const cell = (pick: (sample: Sample) => number, digits = 0) => median(list.map(pick)).toFixed(digits)
+      const cell = (pick: (sample: Sample) => number, digits = 0) =>
+        median(list.map(pick)).toFixed(digits)
       const ratio = ratios.get(name)
       out.push(
         `| ${name} | ${cell((s) => s.rps)} | ${cell((s) => s.p50, 1)} | ${cell((s) => s.p99, 1)} | ${cell((s) => s.cpuPerRequest, 1)} | ${ratio ? median(ratio).toFixed(2) : '–'} | ${list.reduce((sum, s) => sum + s.non2xx, 0)} |`,

@@ -12,7 +12,13 @@ setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
 
-export async function runMemoryBench({ tokens, log }: { tokens: number; log: (line: string) => void }): Promise<string> {
+export async function runMemoryBench({
+  tokens,
+  log,
+}: {
+  tokens: number
+  log: (line: string) => void
+}): Promise<string> {
   const secret = Buffer.alloc(32, 9)
   const issuer = 'https://idp.memory.example'
   const auth = createAuthenticator({ issuer, audience: 'api', secret })
@@ -22,7 +28,17 @@ export async function runMemoryBench({ tokens, log }: { tokens: number; log: (li
   const before = process.memoryUsage()
   let peakRss = before.rss
   for (let i = 0; i < tokens; i++) {
-    const payload = Buffer.from(JSON.stringify({ iss: issuer, aud: 'api', sub: `user-${i}`, jti: `t${i}`, iat: now, exp: now + 3600, scope: 'orders:read' })).toString('base64url')
+    const payload = Buffer.from(
+      JSON.stringify({
+        iss: issuer,
+        aud: 'api',
+        sub: `user-${i}`,
+        jti: `t${i}`,
+        iat: now,
+        exp: now + 3600,
+        scope: 'orders:read',
+      }),
+    ).toString('base64url')
     const input = `${header}.${payload}`
     const token = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
     await auth.resolve({ method: 'GET', headers: { authorization: `Bearer ${token}` } })

@@ -4,7 +4,14 @@
  */
 import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { importJWK, jwtVerify, type JWK } from 'jose'
-import { allOf, createAuthenticator, not, requireRole, requireScope, type AuthRequest } from 'oidc-guard'
+import {
+  allOf,
+  createAuthenticator,
+  not,
+  requireRole,
+  requireScope,
+  type AuthRequest,
+} from 'oidc-guard'
 import { buildAuthContext } from '../src/auth-context.js'
 import { createClaimRules } from '../src/claim-mapping.js'
 
@@ -51,9 +58,16 @@ async function measure(tokens: string[], operation: (token: string) => unknown, 
   return { cpu: (used.user + used.system) / tokens.length, rate: (tokens.length / elapsed) * 1000 }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
 
-export async function runMicroBench({ quick, log }: { quick: boolean; log: (line: string) => void }): Promise<string> {
+export async function runMicroBench({
+  quick,
+  log,
+}: {
+  quick: boolean
+  log: (line: string) => void
+}): Promise<string> {
   const count = quick ? 1_000 : 5_000
   const rounds = quick ? 3 : 5
   const lines = [
@@ -67,7 +81,12 @@ export async function runMicroBench({ quick, log }: { quick: boolean; log: (line
   for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA'] as const) {
     const algorithm = { alg, keys: keysFor(alg) }
     const tokens = tokensFor(algorithm, count)
-    const jwk = { ...(algorithm.keys.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k', alg, use: 'sig' }
+    const jwk = {
+      ...(algorithm.keys.publicKey.export({ format: 'jwk' }) as JWK),
+      kid: 'k',
+      alg,
+      use: 'sig',
+    }
     const joseKey = await importJWK(jwk, alg)
     const body = JSON.stringify({ keys: [jwk] })
     const auth = createAuthenticator({
@@ -77,12 +96,22 @@ export async function runMicroBench({ quick, log }: { quick: boolean; log: (line
       tokenCacheSize: 0,
       fetch: async () => new Response(body, { status: 200 }),
     })
-    const request = (token: string): AuthRequest => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
+    const request = (token: string): AuthRequest => ({
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+    })
     await auth.authenticate(request(tokens[0] as string))
     const jose: { cpu: number; rate: number }[] = []
     const ours: { cpu: number; rate: number }[] = []
     for (let round = 0; round < rounds; round++) {
-      jose.push(await measure(tokens, (token) => jwtVerify(token, joseKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] }), 64))
+      jose.push(
+        await measure(
+          tokens,
+          (token) =>
+            jwtVerify(token, joseKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] }),
+          64,
+        ),
+      )
       ours.push(await measure(tokens, (token) => auth.resolve(request(token)), 64))
     }
     const [joseCpu, oursCpu] = [median(jose.map((m) => m.cpu)), median(ours.map((m) => m.cpu))]
@@ -95,16 +124,30 @@ export async function runMicroBench({ quick, log }: { quick: boolean; log: (line
   // The steady state: a token seen before, guards, and building the context.
   const rsa = { alg: 'RS256' as const, keys: keysFor('RS256') }
   const [token] = tokensFor(rsa, 1) as [string]
-  const jwk = { ...(rsa.keys.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k', alg: 'RS256', use: 'sig' }
+  const jwk = {
+    ...(rsa.keys.publicKey.export({ format: 'jwk' }) as JWK),
+    kid: 'k',
+    alg: 'RS256',
+    use: 'sig',
+  }
   const body = JSON.stringify({ keys: [jwk] })
-  const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwksUri: `${ISSUER}/jwks`, fetch: async () => new Response(body) })
+  const auth = createAuthenticator({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri: `${ISSUER}/jwks`,
+    fetch: async () => new Response(body),
+  })
   const request: AuthRequest = { method: 'GET', headers: { authorization: `Bearer ${token}` } }
   const context = (await auth.authenticate(request))!
   // Distinct remembered tokens, each a new string as it would come off a socket.
   const pool = tokensFor(rsa, 1_000)
-  for (const pooled of pool) await auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${pooled}` } })
+  for (const pooled of pool)
+    await auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${pooled}` } })
   let next = 0
-  const pooledRequest = () => ({ method: 'GET', headers: { authorization: `Bearer ${pool[next++ % pool.length]}` } })
+  const pooledRequest = () => ({
+    method: 'GET',
+    headers: { authorization: `Bearer ${pool[next++ % pool.length]}` },
+  })
   const scope = requireScope('orders:read')
   const combined = allOf(requireScope('orders:read', 'orders:write'), not(requireRole('suspended')))
   const denied = requireScope('orders:admin')
@@ -118,15 +161,38 @@ export async function runMicroBench({ quick, log }: { quick: boolean; log: (line
     return Number(process.hrtime.bigint() - started) / iterations
   }
   const rows: [string, number][] = [
-    ['cache hit, the same token string again (SHA-256 memoized; extract, LRU)', time(() => auth.resolve(request))],
-    ['cache hit, one of 1,000 remembered tokens, new string each call (extract, SHA-256, LRU)', time(() => auth.resolve(pooledRequest()))],
+    [
+      'cache hit, the same token string again (SHA-256 memoized; extract, LRU)',
+      time(() => auth.resolve(request)),
+    ],
+    [
+      'cache hit, one of 1,000 remembered tokens, new string each call (extract, SHA-256, LRU)',
+      time(() => auth.resolve(pooledRequest())),
+    ],
     ['`requireScope(orders:read)` allowed', time(() => scope.evaluate(context, request))],
-    ['`allOf(requireScope(a, b), not(requireRole(x)))` allowed', time(() => combined.evaluate(context, request))],
-    ['`requireScope(orders:admin)` denied (builds the explanation)', time(() => denied.evaluate(context, request))],
+    [
+      '`allOf(requireScope(a, b), not(requireRole(x)))` allowed',
+      time(() => combined.evaluate(context, request)),
+    ],
+    [
+      '`requireScope(orders:admin)` denied (builds the explanation)',
+      time(() => denied.evaluate(context, request)),
+    ],
     ['`authorize()` allowed, no onDecision', time(() => auth.authorize(scope, context, request))],
-    ['building the AuthContext (claim mapping + freeze)', time(() => buildAuthContext(token, claims, rules.map(claims, undefined), 'api'))],
+    [
+      'building the AuthContext (claim mapping + freeze)',
+      time(() => buildAuthContext(token, claims, rules.map(claims, undefined), 'api')),
+    ],
   ]
-  lines.push('', '## Micro: the steady state', '', `${iterations.toLocaleString('en')} iterations each, after warm-up.`, '', '| operation | ns/op |', '| --- | ---: |')
+  lines.push(
+    '',
+    '## Micro: the steady state',
+    '',
+    `${iterations.toLocaleString('en')} iterations each, after warm-up.`,
+    '',
+    '| operation | ns/op |',
+    '| --- | ---: |',
+  )
   for (const [name, ns] of rows) lines.push(`| ${name} | ${ns.toFixed(0)} |`)
   lines.push('')
   return lines.join('\n')

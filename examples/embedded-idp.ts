@@ -22,7 +22,12 @@ const SECRET = 'a-test-client-secret-that-is-long-enough'
 
 export const DEFAULT_CLIENTS: TestClient[] = [
   { clientId: 'reader', scopes: 'orders:read', roles: ['viewer'] },
-  { clientId: 'writer', scopes: 'orders:read orders:write', roles: ['editor'], extraClaims: { tenant: 'acme' } },
+  {
+    clientId: 'writer',
+    scopes: 'orders:read orders:write',
+    roles: ['editor'],
+    extraClaims: { tenant: 'acme' },
+  },
   { clientId: 'admin', scopes: 'orders:read orders:write', roles: ['admin', 'editor'] },
 ]
 
@@ -70,7 +75,10 @@ class MemoryAdapter {
     return `${this.model}:${id}`
   }
   async upsert(id: string, value: unknown, expiresIn?: number) {
-    storage.set(this.key(id), { value, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity })
+    storage.set(this.key(id), {
+      value,
+      expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
+    })
   }
   async find(id: string) {
     const entry = storage.get(this.key(id))
@@ -94,7 +102,10 @@ let generation = 0
 
 async function keySet(): Promise<JWK[]> {
   generation += 1
-  return [await signingKey('RS256', `rs-${generation}`), await signingKey('ES256', `es-${generation}`)]
+  return [
+    await signingKey('RS256', `rs-${generation}`),
+    await signingKey('ES256', `es-${generation}`),
+  ]
 }
 
 export async function startProvider(options: ProviderOptions = {}): Promise<TestProvider> {
@@ -109,7 +120,9 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
 
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/'
-    const prefix = prefixes.find((candidate) => candidate === '' || url === candidate || url.startsWith(`${candidate}/`))
+    const prefix = prefixes.find(
+      (candidate) => candidate === '' || url === candidate || url.startsWith(`${candidate}/`),
+    )
     const provider = prefix === undefined ? undefined : providers.get(prefix)
     if (prefix === undefined || provider === undefined) {
       res.writeHead(404).end()
@@ -178,7 +191,8 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     keysByPrefix.set(prefix, keys)
     providers.set(prefix, build(`${origin}${prefix}`, keys))
   }
-  const issuerFor = (tenant?: string) => `${origin}${tenant === undefined ? (prefixes[0] as string) : `/realms/${tenant}`}`
+  const issuerFor = (tenant?: string) =>
+    `${origin}${tenant === undefined ? (prefixes[0] as string) : `/realms/${tenant}`}`
 
   return {
     issuer: issuerFor(),

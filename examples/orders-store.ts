@@ -16,11 +16,18 @@ export function createOrdersStore() {
     all: () => orders,
     ownedBy: (owner: string) => orders.filter((order) => order.owner === owner),
     add(owner: string, item: unknown): Order {
-      const order = { id: orders.length + 1, owner, item: typeof item === 'string' ? item : 'unnamed' }
+      const order = {
+        id: orders.length + 1,
+        owner,
+        item: typeof item === 'string' ? item : 'unnamed',
+      }
       orders.push(order)
       return order
     },
-    stats: () => ({ orders: orders.length, owners: new Set(orders.map((order) => order.owner)).size }),
+    stats: () => ({
+      orders: orders.length,
+      owners: new Set(orders.map((order) => order.owner)).size,
+    }),
   }
 }
 

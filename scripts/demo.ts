@@ -69,18 +69,64 @@ if (framework === 'fastify') {
 const port = await listen(server, Number(values.port))
 const api = `http://127.0.0.1:${port}`
 
-const [reader, writer, admin] = await Promise.all([idp.token('reader'), idp.token('writer'), idp.token('admin')])
-const checks: { title: string; method: 'GET' | 'POST'; path: string; token?: string; expect: number }[] = [
+const [reader, writer, admin] = await Promise.all([
+  idp.token('reader'),
+  idp.token('writer'),
+  idp.token('admin'),
+])
+const checks: {
+  title: string
+  method: 'GET' | 'POST'
+  path: string
+  token?: string
+  expect: number
+}[] = [
   { title: 'public health check', method: 'GET', path: '/health', expect: 200 },
   { title: 'no token', method: 'GET', path: '/orders', expect: 401 },
   { title: 'a malformed token', method: 'GET', path: '/orders', token: 'not-a-jwt', expect: 401 },
-  { title: 'reader lists orders (orders:read)', method: 'GET', path: '/orders', token: reader, expect: 200 },
-  { title: 'reader cannot create (needs orders:write)', method: 'POST', path: '/orders', token: reader, expect: 403 },
+  {
+    title: 'reader lists orders (orders:read)',
+    method: 'GET',
+    path: '/orders',
+    token: reader,
+    expect: 200,
+  },
+  {
+    title: 'reader cannot create (needs orders:write)',
+    method: 'POST',
+    path: '/orders',
+    token: reader,
+    expect: 403,
+  },
   { title: 'writer creates an order', method: 'POST', path: '/orders', token: writer, expect: 201 },
-  { title: 'writer is not an admin', method: 'GET', path: '/admin/stats', token: writer, expect: 403 },
-  { title: 'admin reads stats (role admin)', method: 'GET', path: '/admin/stats', token: admin, expect: 200 },
-  { title: 'reader reads its own orders', method: 'GET', path: '/users/reader/orders', token: reader, expect: 200 },
-  { title: "reader cannot read writer's orders", method: 'GET', path: '/users/writer/orders', token: reader, expect: 403 },
+  {
+    title: 'writer is not an admin',
+    method: 'GET',
+    path: '/admin/stats',
+    token: writer,
+    expect: 403,
+  },
+  {
+    title: 'admin reads stats (role admin)',
+    method: 'GET',
+    path: '/admin/stats',
+    token: admin,
+    expect: 200,
+  },
+  {
+    title: 'reader reads its own orders',
+    method: 'GET',
+    path: '/users/reader/orders',
+    token: reader,
+    expect: 200,
+  },
+  {
+    title: "reader cannot read writer's orders",
+    method: 'GET',
+    path: '/users/writer/orders',
+    token: reader,
+    expect: 403,
+  },
 ]
 
 console.log(`\noidc-guard demo — ${framework}`)
@@ -100,7 +146,8 @@ for (const check of checks) {
   if (!ok) failures += 1
   const challenge = response.headers.get('www-authenticate')
   const auth = check.token ? ` -H "Authorization: Bearer ${check.token}"` : ''
-  const body = check.method === 'POST' ? ` -H "Content-Type: application/json" -d '{"item":"tea"}'` : ''
+  const body =
+    check.method === 'POST' ? ` -H "Content-Type: application/json" -d '{"item":"tea"}'` : ''
   console.log(`${ok ? '✓' : '✗'} ${check.title}: expect ${check.expect}, got ${response.status}`)
   if (challenge) console.log(`  WWW-Authenticate: ${challenge}`)
   if (!values.quiet) console.log(`  curl -i -X ${check.method} ${api}${check.path}${auth}${body}\n`)

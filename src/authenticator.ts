@@ -8,7 +8,11 @@ import {
 import type { DecisionEvent } from './events.js'
 import { checkTokenSyntax, extractToken } from './extract-token.js'
 import type { Guard } from './guards.js'
-import { resolveOptions, type AuthenticateOptions, type ResolvedAuthenticateOptions } from './options.js'
+import {
+  resolveOptions,
+  type AuthenticateOptions,
+  type ResolvedAuthenticateOptions,
+} from './options.js'
 import type { AuthContext, AuthRequest } from './types.js'
 import { createVerifier, type AuthenticatorStats } from './verifier.js'
 
@@ -21,7 +25,10 @@ export interface Authenticator {
    * `credentialsRequired` option, or this call's override).
    * @throws OidcGuardError (400, 401 or 503)
    */
-  authenticate(request: AuthRequest, credentialsRequired?: boolean): Promise<AuthContext | undefined>
+  authenticate(
+    request: AuthRequest,
+    credentialsRequired?: boolean,
+  ): Promise<AuthContext | undefined>
   /**
    * Like `authenticate`, but answers synchronously when it can: a token found in the
    * verified-token cache, a request without a token, or a malformed one (thrown). Only a token
@@ -68,7 +75,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   type Outcome = Pick<DecisionEvent, 'type' | 'allowed' | 'reason'> & Partial<DecisionEvent>
 
   // Adds who, where and how long to an outcome; called only when onDecision is set.
-  function report(request: AuthRequest, started: number, outcome: Outcome, auth?: AuthContext): void {
+  function report(
+    request: AuthRequest,
+    started: number,
+    outcome: Outcome,
+    auth?: AuthContext,
+  ): void {
     try {
       onDecision?.({
         ...outcome,
@@ -89,7 +101,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
-    report(request, started, { type: 'authenticate', allowed: true, reason: 'token verified' }, auth)
+    report(
+      request,
+      started,
+      { type: 'authenticate', allowed: true, reason: 'token verified' },
+      auth,
+    )
     return auth
   }
 
@@ -115,7 +132,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error
     }
-    if (!(result instanceof Promise)) return onDecision ? reportSuccess(request, started, result) : result
+    if (!(result instanceof Promise))
+      return onDecision ? reportSuccess(request, started, result) : result
     if (!onDecision) return result
     return result.then(
       (auth) => reportSuccess(request, started, auth),
@@ -153,7 +171,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (onDecision) {
         const { allowed, guard: guardName, reason, missing } = decision
         const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }
-        report(request, started, error ? { ...outcome, code: error.code, status: error.status } : outcome, auth)
+        report(
+          request,
+          started,
+          error ? { ...outcome, code: error.code, status: error.status } : outcome,
+          auth,
+        )
       }
       if (error) throw error
       return decision

@@ -70,7 +70,8 @@ export interface ClaimRules {
 type Field = keyof Omit<MappedClaims, 'emailVerified'>
 type Resolved = Record<Field, (claims: TokenClaims) => unknown>
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
 function source(from: ClaimSource): (claims: TokenClaims) => unknown {
   if (typeof from === 'function') return from
@@ -106,9 +107,15 @@ function keycloak(options: ClaimPresetOptions): Partial<Resolved> {
     roles: (claims) => {
       const realm = toStringList(readClaim(claims, 'realm_access.roles'))
       if (client === undefined) return realm
-      const access = readClaim(claims, 'resource_access') as Record<string, { roles?: unknown }> | undefined
-      const own = toStringList(access && Object.hasOwn(access, client) ? access[client]?.roles : undefined)
-      return [...realm, ...(options.namespacedClientRoles ? own.map((role) => `${client}:${role}`) : own)]
+      const access = readClaim(claims, 'resource_access') as
+        Record<string, { roles?: unknown }> | undefined
+      const own = toStringList(
+        access && Object.hasOwn(access, client) ? access[client]?.roles : undefined,
+      )
+      return [
+        ...realm,
+        ...(options.namespacedClientRoles ? own.map((role) => `${client}:${role}`) : own),
+      ]
     },
     clientId: first('azp', 'client_id'),
     tenant: () => undefined,
@@ -134,7 +141,11 @@ const PRESETS: Record<ClaimPreset, (options: ClaimPresetOptions) => Partial<Reso
   generic: () => ({}),
   keycloak,
   auth0,
-  okta: () => ({ scopes: first('scp', 'scope'), clientId: first('cid', 'client_id'), tenant: () => undefined }),
+  okta: () => ({
+    scopes: first('scp', 'scope'),
+    clientId: first('cid', 'client_id'),
+    tenant: () => undefined,
+  }),
   // Delegated tokens carry `scp`; application tokens carry app `roles` and no `scp`.
   entra: () => ({ scopes: first('scp'), tenant: first('tid'), clientId: first('azp', 'appid') }),
   cognito: () => ({
@@ -154,12 +165,20 @@ function isPresetOptions(value: ClaimsOption): value is ClaimPresetOptions {
  * Compiles an issuer's `claims` option into the rules that normalize its tokens. Done once per
  * issuer at startup; mapping a token then reads each claim once.
  */
-export function createClaimRules(option: ClaimsOption = 'generic', rolesClaim?: string): ClaimRules {
+export function createClaimRules(
+  option: ClaimsOption = 'generic',
+  rolesClaim?: string,
+): ClaimRules {
   const preset: ClaimPresetOptions =
-    typeof option === 'string' ? { preset: option } : isPresetOptions(option) ? option : { preset: 'generic' }
+    typeof option === 'string'
+      ? { preset: option }
+      : isPresetOptions(option)
+        ? option
+        : { preset: 'generic' }
   const custom: Partial<Resolved> = {}
   if (typeof option === 'object' && !isPresetOptions(option)) {
-    for (const [field, from] of Object.entries(option) as [Field, ClaimSource][]) custom[field] = source(from)
+    for (const [field, from] of Object.entries(option) as [Field, ClaimSource][])
+      custom[field] = source(from)
   }
   if (rolesClaim !== undefined) custom.roles = source(rolesClaim)
   const resolved: Resolved = { ...GENERIC, ...PRESETS[preset.preset](preset), ...custom }
@@ -182,7 +201,10 @@ export function createClaimRules(option: ClaimsOption = 'generic', rolesClaim?: 
         tenant: str(resolved.tenant(claims)) ?? issuerTenant,
         clientId: str(resolved.clientId(claims)),
         email: str(resolved.email(claims)),
-        emailVerified: isGoogle || claims.email_verified !== undefined ? claims.email_verified === true : undefined,
+        emailVerified:
+          isGoogle || claims.email_verified !== undefined
+            ? claims.email_verified === true
+            : undefined,
         name: str(resolved.name(claims)),
       }
     },

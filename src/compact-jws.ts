@@ -69,10 +69,19 @@ export function hasDuplicateMember(json: string): boolean {
 export function compactJwsProblem(token: string): string | undefined {
   const first = token.indexOf('.')
   const second = token.indexOf('.', first + 1)
-  if (first <= 0 || second === -1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
+  if (
+    first <= 0 ||
+    second === -1 ||
+    second === token.length - 1 ||
+    token.indexOf('.', second + 1) !== -1
+  ) {
     return 'not a compact JWS'
   }
-  for (const segment of [token.slice(0, first), token.slice(first + 1, second), token.slice(second + 1)]) {
+  for (const segment of [
+    token.slice(0, first),
+    token.slice(first + 1, second),
+    token.slice(second + 1),
+  ]) {
     if (!BASE64URL.test(segment) || !isCanonical(segment)) return 'not canonical base64url'
   }
   return undefined

@@ -84,7 +84,9 @@ function accessTokenParam(container: unknown, options: ExtractOptions): Extracte
 function formBody(request: AuthRequest): unknown {
   const type = request.headers['content-type']
   if (typeof type !== 'string') return undefined
-  return type.toLowerCase().startsWith('application/x-www-form-urlencoded') ? request.body : undefined
+  return type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    ? request.body
+    : undefined
 }
 
 /**

@@ -57,7 +57,11 @@ async function readLimited(response: Response, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-async function exchange(url: string, limits: FetchLimits, signal: AbortSignal): Promise<FetchedJson> {
+async function exchange(
+  url: string,
+  limits: FetchLimits,
+  signal: AbortSignal,
+): Promise<FetchedJson> {
   let response: Response
   try {
     // Redirects are not followed: a key set must come from the configured or discovered URL.

@@ -1,7 +1,11 @@
 import { readClaim } from './claims.js'
 import type { Decision } from './decision.js'
 import { ConfigurationError } from './errors.js'
-import { createRequestValueReader, describeRequestValue, type RequestValue } from './request-value.js'
+import {
+  createRequestValueReader,
+  describeRequestValue,
+  type RequestValue,
+} from './request-value.js'
 import type { AuthContext, AuthRequest } from './types.js'
 
 /** A guard as plain data: its name and arguments (a policy document can hold it). */
@@ -51,7 +55,12 @@ function allowed(guard: string, reason: string): Decision {
 }
 
 type ListOf = 'scopes' | 'roles' | 'permissions' | 'groups'
-const KIND: Record<ListOf, string> = { scopes: 'scope', roles: 'role', permissions: 'permission', groups: 'group' }
+const KIND: Record<ListOf, string> = {
+  scopes: 'scope',
+  roles: 'role',
+  permissions: 'permission',
+  groups: 'group',
+}
 
 function createListGuard(name: string, list: ListOf, needAll: boolean, input: unknown[]): Guard {
   const kind = KIND[list]
@@ -353,7 +362,11 @@ export function requireClaimMatches(claim: string, from: RequestValue): Guard {
     [claim],
     (auth) => {
       const value = readClaim(auth.claims, claim)
-      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+      return typeof value === 'string'
+        ? value
+        : typeof value === 'number'
+          ? String(value)
+          : undefined
     },
     from,
     `claim ${claim}`,

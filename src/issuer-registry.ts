@@ -1,7 +1,11 @@
 import { LRUCache } from 'lru-cache'
 import { InvalidTokenError, KeySetUnavailableError } from './errors.js'
 import { createIssuerVerifier, DESCRIPTIONS, type IssuerVerifier } from './issuer-verifier.js'
-import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions, TenantResolution } from './options.js'
+import type {
+  ResolvedAuthenticateOptions,
+  ResolvedIssuerOptions,
+  TenantResolution,
+} from './options.js'
 
 /** Finds the verifier for a token's issuer; never makes a network call for an unknown one. */
 export interface IssuerRegistry {
@@ -25,7 +29,11 @@ function peekIssuer(token: string, realm: string): string {
   const end = token.indexOf('.', start + 1)
   let iss: unknown
   try {
-    iss = (JSON.parse(Buffer.from(token.slice(start + 1, end), 'base64url').toString()) as { iss?: unknown }).iss
+    iss = (
+      JSON.parse(Buffer.from(token.slice(start + 1, end), 'base64url').toString()) as {
+        iss?: unknown
+      }
+    ).iss
   } catch {
     iss = undefined
   }
@@ -53,8 +61,14 @@ class TenantIssuers {
   ) {
     const [before, after] = options.issuer.split('{tenant}') as [string, string]
     this.pattern = new RegExp(`^${escapeRegExp(before)}(.+)${escapeRegExp(after)}$`)
-    this.verifiers = new LRUCache({ max: common.maxTenants, dispose: (verifier) => verifier.clear() })
-    this.unknown = new LRUCache({ max: common.unknownTenantCacheSize, ttl: common.unknownTenantTtl })
+    this.verifiers = new LRUCache({
+      max: common.maxTenants,
+      dispose: (verifier) => verifier.clear(),
+    })
+    this.unknown = new LRUCache({
+      max: common.unknownTenantCacheSize,
+      ttl: common.unknownTenantTtl,
+    })
   }
 
   /** The tenant named by `iss`, if it fits the template's shape. */
@@ -72,8 +86,8 @@ class TenantIssuers {
     let pending = this.pending.get(tenant)
     if (pending === undefined) {
       // Cleared in a later microtask, after it is stored, even when the resolver throws at once.
-      pending = this.resolve(tenant, resolveTenant as NonNullable<typeof resolveTenant>).finally(() =>
-        this.pending.delete(tenant),
+      pending = this.resolve(tenant, resolveTenant as NonNullable<typeof resolveTenant>).finally(
+        () => this.pending.delete(tenant),
       )
       this.pending.set(tenant, pending)
     }
@@ -141,7 +155,12 @@ export function createIssuerRegistry(
   for (const options of common.issuers) {
     if (options.isTemplate) templates.push(new TenantIssuers(options, common, onKeysRemoved))
     else {
-      const concrete = { options, issuer: options.issuer, audience: options.audience, jwksUri: options.jwksUri }
+      const concrete = {
+        options,
+        issuer: options.issuer,
+        audience: options.audience,
+        jwksUri: options.jwksUri,
+      }
       exact.set(options.issuer, createIssuerVerifier(concrete, common, onKeysRemoved))
     }
   }

@@ -86,7 +86,9 @@ export function createIssuerVerifier(
   const typeRequired = options.profile === 'strict'
   const { clockTolerance, maxTokenAge, maxTokenLifetime } = options
   // Cognito access tokens carry no `aud`: their audience is `client_id`, checked in checkKind.
-  const requiredClaims = [...new Set(['iss', ...(rules.audienceFromClientId ? [] : ['aud']), ...options.requiredClaims])]
+  const requiredClaims = [
+    ...new Set(['iss', ...(rules.audienceFromClientId ? [] : ['aud']), ...options.requiredClaims]),
+  ]
   if (maxTokenAge !== undefined) requiredClaims.push('iat')
 
   const invalid = (description: string) => new InvalidTokenError(description, { realm })
@@ -94,7 +96,11 @@ export function createIssuerVerifier(
   function checkHeader(header: Record<string, unknown>): string {
     const { alg, typ } = header
     if (typeof alg !== 'string' || !algorithms.has(alg)) throw invalid(DESCRIPTIONS.alg)
-    if (typ === undefined ? typeRequired : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
+    if (
+      typ === undefined
+        ? typeRequired
+        : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())
+    ) {
       throw invalid(DESCRIPTIONS.typ)
     }
     // RFC 7515 §4.1.11: we understand no extension, so any `crit` is refused; RFC 7797: a JWT
@@ -105,37 +111,56 @@ export function createIssuerVerifier(
 
   function checkAudience(aud: unknown): boolean {
     if (typeof aud === 'string') return audience.includes(aud)
-    return Array.isArray(aud) && aud.some((item) => typeof item === 'string' && audience.includes(item))
+    return (
+      Array.isArray(aud) && aud.some((item) => typeof item === 'string' && audience.includes(item))
+    )
   }
 
   // The registered claims, with jose's semantics (RFC 7519 §4.1) and a few more checks.
   function checkClaims(claims: TokenClaims, typ: unknown): void {
-    for (const name of requiredClaims) if (!Object.hasOwn(claims, name)) throw invalid(DESCRIPTIONS.missing)
+    for (const name of requiredClaims)
+      if (!Object.hasOwn(claims, name)) throw invalid(DESCRIPTIONS.missing)
     if (claims.iss !== issuer) throw invalid(DESCRIPTIONS.iss)
-    if (rules.audienceFromClientId ? !audience.includes(claims.client_id as string) : !checkAudience(claims.aud)) {
+    if (
+      rules.audienceFromClientId
+        ? !audience.includes(claims.client_id as string)
+        : !checkAudience(claims.aud)
+    ) {
       throw invalid(DESCRIPTIONS.aud)
     }
     const now = Math.floor(Date.now() / 1000)
     const { exp, nbf, iat } = claims
-    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + clockTolerance)) throw invalid(DESCRIPTIONS.nbf)
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + clockTolerance))
+      throw invalid(DESCRIPTIONS.nbf)
     if (typeof exp !== 'number') throw invalid(DESCRIPTIONS.exp)
     if (exp <= now - clockTolerance) throw invalid(DESCRIPTIONS.expired)
     if (iat !== undefined) {
       // jose checks `iat` only with maxTokenAge; a token issued in the future is never valid.
       if (typeof iat !== 'number' || iat > now + clockTolerance) throw invalid(DESCRIPTIONS.iat)
-      if (maxTokenAge !== undefined && now - iat - clockTolerance > maxTokenAge) throw invalid(DESCRIPTIONS.tooOld)
+      if (maxTokenAge !== undefined && now - iat - clockTolerance > maxTokenAge)
+        throw invalid(DESCRIPTIONS.tooOld)
     }
-    if (maxTokenLifetime !== undefined && exp - (iat ?? now) > maxTokenLifetime) throw invalid(DESCRIPTIONS.lifetime)
+    if (maxTokenLifetime !== undefined && exp - (iat ?? now) > maxTokenLifetime)
+      throw invalid(DESCRIPTIONS.lifetime)
     // OIDC Core §3.1.3.6/§3.3.2.11: hash claims exist only in ID tokens (RFC 8725 §3.11).
-    const idToken = claims.at_hash !== undefined || claims.c_hash !== undefined || claims.s_hash !== undefined
-    const wrongKind = rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? DESCRIPTIONS.kind : undefined)
+    const idToken =
+      claims.at_hash !== undefined || claims.c_hash !== undefined || claims.s_hash !== undefined
+    const wrongKind =
+      rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? DESCRIPTIONS.kind : undefined)
     if (wrongKind !== undefined) throw invalid(wrongKind)
   }
 
   // An HMAC costs about a microsecond: checked inline. A signature goes to the thread pool.
-  function finish(token: string, jws: ParsedJws, alg: string, key: KeyObject, mac: boolean): AuthContext | Promise<AuthContext> {
+  function finish(
+    token: string,
+    jws: ParsedJws,
+    alg: string,
+    key: KeyObject,
+    mac: boolean,
+  ): AuthContext | Promise<AuthContext> {
     if (mac) {
-      if (!verifyMac(alg, key, jws.signingInput, jws.signature)) throw invalid(DESCRIPTIONS.signature)
+      if (!verifyMac(alg, key, jws.signingInput, jws.signature))
+        throw invalid(DESCRIPTIONS.signature)
       return accept(token, jws)
     }
     return verifySignature(alg, key, jws.signingInput, jws.signature).then((valid) => {
@@ -146,7 +171,10 @@ export function createIssuerVerifier(
 
   function accept(token: string, jws: ParsedJws): AuthContext {
     const claims = jws.claims as TokenClaims
-    const typ = typeof jws.header.typ === 'string' ? jws.header.typ.toLowerCase().replace(/^application\//, '') : undefined
+    const typ =
+      typeof jws.header.typ === 'string'
+        ? jws.header.typ.toLowerCase().replace(/^application\//, '')
+        : undefined
     checkClaims(claims, typ)
     return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
   }
@@ -159,7 +187,9 @@ export function createIssuerVerifier(
       const alg = checkHeader(jws.header)
       if (alg.startsWith('HS')) return finish(token, jws, alg, secret as KeyObject, true)
       const key = keySet.getKey(jws.header as { alg: string; kid?: string })
-      return key instanceof Promise ? key.then((found) => finish(token, jws, alg, found, false)) : finish(token, jws, alg, key, false)
+      return key instanceof Promise
+        ? key.then((found) => finish(token, jws, alg, found, false))
+        : finish(token, jws, alg, key, false)
     },
     keyCount: () => keySet.size,
     clear() {

@@ -57,7 +57,10 @@ export function isUsableSigningKey(jwk: unknown): jwk is JWK {
   if (typeof key.kty !== 'string') return false
   if (key.kid !== undefined && typeof key.kid !== 'string') return false
   if (key.use !== undefined && key.use !== 'sig') return false
-  if (key.key_ops !== undefined && (!Array.isArray(key.key_ops) || !key.key_ops.includes('verify'))) {
+  if (
+    key.key_ops !== undefined &&
+    (!Array.isArray(key.key_ops) || !key.key_ops.includes('verify'))
+  ) {
     return false
   }
   if (key.alg !== undefined && typeof key.alg !== 'string') return false
@@ -71,7 +74,8 @@ export function isUsableSigningKey(jwk: unknown): jwk is JWK {
       !hasRocaFingerprint(key.n)
     )
   }
-  if (key.kty === 'EC') return typeof key.crv === 'string' && typeof key.x === 'string' && typeof key.y === 'string'
+  if (key.kty === 'EC')
+    return typeof key.crv === 'string' && typeof key.x === 'string' && typeof key.y === 'string'
   if (key.kty === 'OKP') return typeof key.crv === 'string' && typeof key.x === 'string'
   return false
 }

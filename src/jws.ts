@@ -26,7 +26,9 @@ function decodeObject(segment: string): Record<string, unknown> | undefined {
   } catch {
     return undefined
   }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
 }
 
 /**
@@ -55,7 +57,10 @@ interface SignatureScheme {
   readonly length?: number
 }
 
-const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+const PSS = {
+  padding: constants.RSA_PKCS1_PSS_PADDING,
+  saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+}
 const P1363 = { dsaEncoding: 'ieee-p1363' as const }
 
 // RFC 7518 §3.3–3.5 and RFC 8037 §3.1: how each algorithm verifies with node:crypto. PS* use a
@@ -75,8 +80,15 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
 }
 
 /** Verifies an HS256/384/512 MAC in constant time. */
-export function verifyMac(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
-  const expected = createHmac(`sha${alg.slice(2)}`, key).update(signingInput, 'latin1').digest()
+export function verifyMac(
+  alg: string,
+  key: KeyObject,
+  signingInput: string,
+  signature: Buffer,
+): boolean {
+  const expected = createHmac(`sha${alg.slice(2)}`, key)
+    .update(signingInput, 'latin1')
+    .digest()
   return expected.length === signature.length && timingSafeEqual(expected, signature)
 }
 
@@ -86,14 +98,26 @@ export function verifyMac(alg: string, key: KeyObject, signingInput: string, sig
  * without WebCrypto's CryptoKey and promise machinery. The key must already fit the algorithm
  * (see `keyFitsAlgorithm`).
  */
-export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): Promise<boolean> {
+export function verifySignature(
+  alg: string,
+  key: KeyObject,
+  signingInput: string,
+  signature: Buffer,
+): Promise<boolean> {
   const scheme = SCHEMES[alg]
   if (scheme === undefined) return Promise.resolve(false)
-  if (scheme.length !== undefined && signature.length !== scheme.length) return Promise.resolve(false)
+  if (scheme.length !== undefined && signature.length !== scheme.length)
+    return Promise.resolve(false)
   const data = Buffer.from(signingInput, 'latin1')
   return new Promise((resolve) => {
     try {
-      verify(scheme.digest, data, scheme.options ? { key, ...scheme.options } : key, signature, (error, valid) => resolve(!error && valid))
+      verify(
+        scheme.digest,
+        data,
+        scheme.options ? { key, ...scheme.options } : key,
+        signature,
+        (error, valid) => resolve(!error && valid),
+      )
     } catch {
       resolve(false)
     }

@@ -71,7 +71,8 @@ export class RemoteKeySet {
   getKey(header: KeySelector): KeyObject | Promise<KeyObject> {
     if (header.kid !== undefined && typeof header.kid !== 'string') throw this.noMatchingKey()
     const now = this.now()
-    if (now > this.freshUntil + this.options.maxStaleAge) return this.getKeyAfterRefresh(header, now)
+    if (now > this.freshUntil + this.options.maxStaleAge)
+      return this.getKeyAfterRefresh(header, now)
     if (now > this.freshUntil && this.mayFetch(now)) {
       // Stale-while-revalidate: this request uses the cached keys.
       this.refresh().catch(() => {})

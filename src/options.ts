@@ -162,7 +162,11 @@ const audience = z.union([
   z.string().min(1),
   z.array(z.string().min(1)).min(1, 'Expected at least one audience'),
 ])
-const claimSource = z.union([z.string().min(1), z.array(z.string().min(1)).min(1), fn<() => unknown>()])
+const claimSource = z.union([
+  z.string().min(1),
+  z.array(z.string().min(1)).min(1),
+  fn<() => unknown>(),
+])
 const claimsOption = z.union([
   z.enum(CLAIM_PRESETS),
   z.strictObject({
@@ -200,7 +204,10 @@ const issuerFields = {
   audience,
   jwksUri: httpUrl.optional(),
   secret: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
-  tenants: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'Expected a tenant id')).min(1).optional(),
+  tenants: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'Expected a tenant id'))
+    .min(1)
+    .optional(),
   resolveTenant: fn<IssuerOptions['resolveTenant']>().optional(),
 }
 
@@ -213,7 +220,10 @@ const optionsSchema = z
     issuer: issuerFields.issuer.optional(),
     audience: audience.optional(),
     issuers: z.array(issuerSchema).min(1, 'Expected at least one issuer').optional(),
-    tokenLocations: z.array(z.enum(['header', 'query', 'body'])).min(1).default(['header']),
+    tokenLocations: z
+      .array(z.enum(['header', 'query', 'body']))
+      .min(1)
+      .default(['header']),
     credentialsRequired: z.boolean().default(true),
     realm: z.string().min(1).default('api'),
     maxTokenLength: positiveInt.default(8192),
@@ -233,18 +243,28 @@ const optionsSchema = z
     forwardErrors: z.boolean().default(false),
   })
   .superRefine((options, ctx) => {
-    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message })
+    const issue = (path: PropertyKey[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message })
     if (options.issuers) {
-      for (const key of ['issuer', 'audience', 'jwksUri', 'secret', 'tenants', 'resolveTenant'] as const) {
-        if (options[key] !== undefined) issue([key], 'Set it on each entry of "issuers", not next to it')
+      for (const key of [
+        'issuer',
+        'audience',
+        'jwksUri',
+        'secret',
+        'tenants',
+        'resolveTenant',
+      ] as const) {
+        if (options[key] !== undefined)
+          issue([key], 'Set it on each entry of "issuers", not next to it')
       }
     } else {
       if (options.issuer === undefined) issue(['issuer'], 'Required (or give "issuers")')
       if (options.audience === undefined) issue(['audience'], 'Required')
     }
-    const entries = options.issuers?.map((entry, index) => ({ entry, path: ['issuers', index] as PropertyKey[] })) ?? [
-      { entry: options, path: [] },
-    ]
+    const entries = options.issuers?.map((entry, index) => ({
+      entry,
+      path: ['issuers', index] as PropertyKey[],
+    })) ?? [{ entry: options, path: [] }]
     const seen = new Set<string>()
     for (const { entry, path } of entries) {
       if (entry.issuer === undefined) continue
@@ -279,10 +299,14 @@ function checkIssuer(
   if (!isTemplate && (entry.tenants !== undefined || entry.resolveTenant !== undefined)) {
     issue([...path, 'issuer'], 'Expected a {tenant} placeholder with "tenants" or "resolveTenant"')
   }
-  if (isTemplate && secret !== undefined) issue([...path, 'secret'], 'A shared secret cannot serve many tenants')
+  if (isTemplate && secret !== undefined)
+    issue([...path, 'secret'], 'A shared secret cannot serve many tenants')
   const profile = entry.profile ?? defaults.profile
   if (profile === 'strict' && defaults.tokenLocations.includes('query')) {
-    issue(['tokenLocations'], 'The strict profile does not allow query tokens (RFC 9068 §5, RFC 6750 §5.3)')
+    issue(
+      ['tokenLocations'],
+      'The strict profile does not allow query tokens (RFC 9068 §5, RFC 6750 §5.3)',
+    )
   }
 }
 
@@ -351,17 +375,26 @@ type ParsedVerification = Pick<ParsedIssuer, keyof typeof verificationFields>
 
 function resolveIssuer(entry: ParsedIssuer, defaults: ParsedVerification): ResolvedIssuerOptions {
   const pick = <K extends keyof ParsedVerification>(key: K) => entry[key] ?? defaults[key]
-  const secret = typeof entry.secret === 'string' ? new TextEncoder().encode(entry.secret) : entry.secret
+  const secret =
+    typeof entry.secret === 'string' ? new TextEncoder().encode(entry.secret) : entry.secret
   const profile = pick('profile') ?? 'default'
-  const requiredClaims = new Set(['exp', ...(defaults.requiredClaims ?? []), ...(entry.requiredClaims ?? [])])
+  const requiredClaims = new Set([
+    'exp',
+    ...(defaults.requiredClaims ?? []),
+    ...(entry.requiredClaims ?? []),
+  ])
   if (profile === 'strict') for (const claim of STRICT_CLAIMS) requiredClaims.add(claim)
   return Object.freeze({
     issuer: entry.issuer,
     isTemplate: entry.issuer.includes('{tenant}'),
-    audience: Object.freeze(typeof entry.audience === 'string' ? [entry.audience] : [...entry.audience]),
+    audience: Object.freeze(
+      typeof entry.audience === 'string' ? [entry.audience] : [...entry.audience],
+    ),
     jwksUri: entry.jwksUri,
     secret,
-    algorithms: Object.freeze(pick('algorithms') ?? (secret ? [...SYMMETRIC_ALGORITHMS] : [...ASYMMETRIC_ALGORITHMS])),
+    algorithms: Object.freeze(
+      pick('algorithms') ?? (secret ? [...SYMMETRIC_ALGORITHMS] : [...ASYMMETRIC_ALGORITHMS]),
+    ),
     clockTolerance: pick('clockTolerance') ?? 5,
     maxTokenAge: pick('maxTokenAge'),
     maxTokenLifetime: pick('maxTokenLifetime'),
@@ -385,10 +418,18 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
   if (!parsed.success) {
     throw new ConfigurationError(formatIssues('Invalid oidc-guard options:', parsed.error.issues))
   }
-  const { issuers, issuer, audience, jwksUri, secret, tenants, resolveTenant, ...rest } = parsed.data
+  const { issuers, issuer, audience, jwksUri, secret, tenants, resolveTenant, ...rest } =
+    parsed.data
   const defaults: ParsedVerification = rest
   const entries: ParsedIssuer[] = issuers ?? [
-    { issuer: issuer as string, audience: audience as string, jwksUri, secret, tenants, resolveTenant },
+    {
+      issuer: issuer as string,
+      audience: audience as string,
+      jwksUri,
+      secret,
+      tenants,
+      resolveTenant,
+    },
   ]
   return Object.freeze({
     issuers: Object.freeze(entries.map((entry) => resolveIssuer(entry, defaults))),

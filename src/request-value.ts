@@ -15,7 +15,8 @@ export type RequestValue =
   | { host: 'subdomain' }
   | ((request: AuthRequest) => string | undefined)
 
-const asString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+const asString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined
 
 function field(container: unknown, name: string): unknown {
   return container !== null && typeof container === 'object' && Object.hasOwn(container, name)
@@ -24,7 +25,10 @@ function field(container: unknown, name: string): unknown {
 }
 
 /** Compiles a `RequestValue` once, at startup, into a reader. */
-export function createRequestValueReader(from: RequestValue, guardName: string): (request: AuthRequest) => string | undefined {
+export function createRequestValueReader(
+  from: RequestValue,
+  guardName: string,
+): (request: AuthRequest) => string | undefined {
   if (typeof from === 'function') return (request) => asString(from(request))
   if (from !== null && typeof from === 'object') {
     const keys = Object.keys(from)

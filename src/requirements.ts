@@ -80,7 +80,9 @@ const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
       anyGroup: names.optional(),
       tenant: requestValue.optional(),
       claimMatches: z.record(z.string().min(1), requestValue).optional(),
-      claims: z.record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)])).optional(),
+      claims: z
+        .record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)]))
+        .optional(),
       allOf: z.array(requirementSchema).min(1).optional(),
       anyOf: z.array(requirementSchema).min(1).optional(),
       not: requirementSchema.optional(),
@@ -93,13 +95,17 @@ const list = (value: string | string[]) => (typeof value === 'string' ? [value] 
 function toGuard(requirement: Requirement): Guard {
   const guards: Guard[] = []
   if (requirement.scope !== undefined) guards.push(requireScope(...list(requirement.scope)))
-  if (requirement.anyScope !== undefined) guards.push(requireAnyScope(...list(requirement.anyScope)))
+  if (requirement.anyScope !== undefined)
+    guards.push(requireAnyScope(...list(requirement.anyScope)))
   if (requirement.role !== undefined) guards.push(requireRole(...list(requirement.role)))
   if (requirement.anyRole !== undefined) guards.push(requireAnyRole(...list(requirement.anyRole)))
-  if (requirement.permission !== undefined) guards.push(requirePermission(...list(requirement.permission)))
-  if (requirement.anyPermission !== undefined) guards.push(requireAnyPermission(...list(requirement.anyPermission)))
+  if (requirement.permission !== undefined)
+    guards.push(requirePermission(...list(requirement.permission)))
+  if (requirement.anyPermission !== undefined)
+    guards.push(requireAnyPermission(...list(requirement.anyPermission)))
   if (requirement.group !== undefined) guards.push(requireGroup(...list(requirement.group)))
-  if (requirement.anyGroup !== undefined) guards.push(requireAnyGroup(...list(requirement.anyGroup)))
+  if (requirement.anyGroup !== undefined)
+    guards.push(requireAnyGroup(...list(requirement.anyGroup)))
   if (requirement.tenant !== undefined) guards.push(requireTenant(requirement.tenant))
   for (const [claim, from] of Object.entries(requirement.claimMatches ?? {})) {
     guards.push(requireClaimMatches(claim, from))
@@ -121,7 +127,9 @@ function toGuard(requirement: Requirement): Guard {
 export function guardFor(requirement: Requirement): Guard {
   const parsed = requirementSchema.safeParse(requirement)
   if (!parsed.success) {
-    throw new ConfigurationError(formatIssues('Invalid oidc-guard requirement:', parsed.error.issues))
+    throw new ConfigurationError(
+      formatIssues('Invalid oidc-guard requirement:', parsed.error.issues),
+    )
   }
   return toGuard(parsed.data)
 }

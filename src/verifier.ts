@@ -49,7 +49,9 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
 
   function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
     const verifier = registry.select(token)
-    return verifier instanceof Promise ? verifier.then((found) => found.verify(token)) : verifier.verify(token)
+    return verifier instanceof Promise
+      ? verifier.then((found) => found.verify(token))
+      : verifier.verify(token)
   }
 
   function remember(key: string, auth: AuthContext): AuthContext {
@@ -83,7 +85,9 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       if (tokenCache === undefined) return verifyUncached(token)
       const key = keyOf(token)
       const result = verifyUncached(token)
-      return result instanceof Promise ? result.then((auth) => remember(key, auth)) : remember(key, result)
+      return result instanceof Promise
+        ? result.then((auth) => remember(key, auth))
+        : remember(key, result)
     },
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }

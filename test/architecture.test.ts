@@ -13,7 +13,9 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8')
-  return [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((match) => match[1] as string)
+  return [...text.matchAll(/^(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map(
+    (match) => match[1] as string,
+  )
 }
 
 const FRAMEWORKS = /^(express|koa|@koa\/|fastify)/
@@ -21,7 +23,10 @@ const FRAMEWORKS = /^(express|koa|@koa\/|fastify)/
 describe('module boundaries', () => {
   it('the core imports no web framework', () => {
     for (const file of sources('src')) {
-      expect(importsOf(file).filter((path) => FRAMEWORKS.test(path)), file).toEqual([])
+      expect(
+        importsOf(file).filter((path) => FRAMEWORKS.test(path)),
+        file,
+      ).toEqual([])
     }
   })
 
@@ -29,7 +34,8 @@ describe('module boundaries', () => {
     for (const file of sources('adapters')) {
       const framework = file.split('/')[1] as string
       for (const path of importsOf(file)) {
-        const allowed = path === '../../src/index.js' || path.startsWith(framework) || path === 'fastify-plugin'
+        const allowed =
+          path === '../../src/index.js' || path.startsWith(framework) || path === 'fastify-plugin'
         expect(allowed, `${file} imports ${path}`).toBe(true)
       }
     }
@@ -39,8 +45,13 @@ describe('module boundaries', () => {
     for (const file of sources('adapters')) {
       const text = readFileSync(join(root, file), 'utf8')
       // `declare module` / `declare global` blocks type req.auth etc.; they hold no logic.
-      const withoutAugmentation = text.replace(/^declare (module '[^']+'|global) \{[\s\S]*?^\}$/gm, '')
-      const code = withoutAugmentation.split('\n').filter((line) => !/^\s*(\/\/|\/\*\*|\*|\*\/|$)/.test(line))
+      const withoutAugmentation = text.replace(
+        /^declare (module '[^']+'|global) \{[\s\S]*?^\}$/gm,
+        '',
+      )
+      const code = withoutAugmentation
+        .split('\n')
+        .filter((line) => !/^\s*(\/\/|\/\*\*|\*|\*\/|$)/.test(line))
       expect(code.length, file).toBeLessThanOrEqual(105)
     }
   })

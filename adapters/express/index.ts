@@ -26,7 +26,12 @@ type TaggedRequest = Request & { [AUTHENTICATOR]?: Authenticator }
 /** A guard usable as Express route middleware, and still a guard for `allOf`/`anyOf`/`not`. */
 export type GuardMiddleware = RequestHandler & Guard
 
-function fail(authenticator: Authenticator, error: unknown, res: Response, next: NextFunction): void {
+function fail(
+  authenticator: Authenticator,
+  error: unknown,
+  res: Response,
+  next: NextFunction,
+): void {
   if (authenticator.options.forwardErrors || !isOidcGuardError(error)) return next(error)
   res.status(error.status).set(error.headers).json(error.body)
 }

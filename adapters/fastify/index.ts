@@ -15,8 +15,13 @@ import {
   type Requirement,
 } from '../../src/index.js'
 
+type Done = (error?: Error) => void
+
 /** A Fastify hook (callback style), usable as `onRequest` or `preHandler`. */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
+
+/** What `config.auth` takes: authenticate, authenticate when a token is sent, or a requirement. */
+export type RouteAuth = true | 'optional' | Requirement
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +41,7 @@ declare module 'fastify' {
      * `true`: authenticate. `'optional'`: authenticate when a token is sent. A requirement:
      * authenticate, then check it (403 on denial).
      */
-    auth?: true | 'optional' | Requirement
+    auth?: RouteAuth
   }
 }
 
@@ -54,7 +59,7 @@ const FastifyRequestView = defineRequestView<FastifyRequest>({
   params: (request) => request.params,
 })
 
-function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply, done: (error?: Error) => void) {
+function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply, done: Done) {
   // Forwarded, Fastify's error handler renders statusCode and headers itself.
   if (authenticator.options.forwardErrors || !isOidcGuardError(error)) return done(error as Error)
   reply.code(error.status).headers(error.headers).send(error.body)
@@ -62,7 +67,7 @@ function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply,
 
 /** Turns any core guard into a Fastify hook that answers 403 on denial. */
 export function authorize(guard: Guard): AuthHook & Guard {
-  function guardHook(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
+  function guardHook(request: FastifyRequest, reply: FastifyReply, done: Done) {
     const authRequest = (request as TaggedRequest)[REQUEST]
     if (authRequest == null) {
       return done(new Error(`${guard.description} runs only after fastify.authenticate`))
@@ -110,12 +115,13 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
   // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. The requirement is
   // checked here, at registration, so a bad one fails startup.
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    const requirement = (route.config as { auth?: true | 'optional' | Requirement } | undefined)?.auth
+    const requirement = (route.config as { auth?: RouteAuth } | undefined)?.auth
     if (requirement === undefined) return
     const first = requirement === 'optional' ? authenticateOptional : authenticateHook
     route.onRequest = [first, ...asArray(route.onRequest)] as RouteOptions['onRequest']
     if (requirement === true || requirement === 'optional') return
-    route.preHandler = [...asArray(route.preHandler), authorize(guardFor(requirement))] as RouteOptions['preHandler']
+    const guardHook = authorize(guardFor(requirement))
+    route.preHandler = [...asArray(route.preHandler), guardHook] as RouteOptions['preHandler']
   })
   fastify.addHook('onClose', async () => authenticator.close())
 }

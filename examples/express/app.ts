@@ -8,7 +8,10 @@ export function createExpressApp({ issuer, audience, onDecision }: ExampleConfig
   const app = express()
   app.use(express.json())
   const auth = authenticate({ issuer, audience, onDecision })
-  const isOwner = requireClaim('sub', (sub, _auth, req) => sub === (req.params as { userId: string }).userId)
+  const isOwner = requireClaim(
+    'sub',
+    (sub, _auth, req) => sub === (req.params as { userId: string }).userId,
+  )
 
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }))
   app.get('/orders', auth, requireScope('orders:read'), (_req, res) => void res.json(store.all()))
@@ -16,6 +19,11 @@ export function createExpressApp({ issuer, audience, onDecision }: ExampleConfig
     res.status(201).json(store.add(req.auth!.subject!, req.body?.item))
   })
   app.get('/admin/stats', auth, requireRole('admin'), (_req, res) => void res.json(store.stats()))
-  app.get('/users/:userId/orders', auth, isOwner, (req, res) => void res.json(store.ownedBy(req.params.userId as string)))
+  app.get(
+    '/users/:userId/orders',
+    auth,
+    isOwner,
+    (req, res) => void res.json(store.ownedBy(req.params.userId as string)),
+  )
   return app
 }

@@ -7,12 +7,17 @@ export async function createFastifyApp({ issuer, audience, onDecision }: Example
   const store = createOrdersStore()
   const app = Fastify()
   await app.register(authenticate, { issuer, audience, onDecision })
-  const isOwner = requireClaim('sub', (sub, _auth, req) => sub === (req.params as { userId: string }).userId)
+  const isOwner = requireClaim(
+    'sub',
+    (sub, _auth, req) => sub === (req.params as { userId: string }).userId,
+  )
 
   app.get('/health', async () => ({ status: 'ok' }))
   app.get('/orders', { config: { auth: { scope: 'orders:read' } } }, async () => store.all())
   app.post('/orders', { config: { auth: { scope: 'orders:write' } } }, async (request, reply) => {
-    return reply.code(201).send(store.add(request.auth!.subject!, (request.body as { item?: unknown } | null)?.item))
+    return reply
+      .code(201)
+      .send(store.add(request.auth!.subject!, (request.body as { item?: unknown } | null)?.item))
   })
   app.get('/admin/stats', { config: { auth: { role: 'admin' } } }, async () => store.stats())
   app.get<{ Params: { userId: string } }>(

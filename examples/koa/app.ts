@@ -1,6 +1,12 @@
 import Router from '@koa/router'
 import Koa from 'koa'
-import { authenticate, requireClaim, requireRole, requireScope, type AuthState } from 'oidc-guard/koa'
+import {
+  authenticate,
+  requireClaim,
+  requireRole,
+  requireScope,
+  type AuthState,
+} from 'oidc-guard/koa'
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Koa with @koa/router. */
@@ -9,7 +15,10 @@ export function createKoaApp({ issuer, audience, onDecision }: ExampleConfig) {
   const app = new Koa<AuthState>()
   const router = new Router<AuthState>()
   const auth = authenticate({ issuer, audience, onDecision })
-  const isOwner = requireClaim('sub', (sub, _auth, req) => sub === (req.params as { userId: string }).userId)
+  const isOwner = requireClaim(
+    'sub',
+    (sub, _auth, req) => sub === (req.params as { userId: string }).userId,
+  )
 
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' }

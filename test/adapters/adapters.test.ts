@@ -5,7 +5,12 @@ import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigurationError, requireRole, type AuthenticateOptions, type DecisionEvent } from 'oidc-guard'
+import {
+  ConfigurationError,
+  requireRole,
+  type AuthenticateOptions,
+  type DecisionEvent,
+} from 'oidc-guard'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
 import * as onKoa from 'oidc-guard/koa'
@@ -26,17 +31,30 @@ beforeAll(async () => {
 })
 afterAll(() => jwks.close())
 
-const CHALLENGE = 'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks the required scope", scope="orders:write"'
+const CHALLENGE =
+  'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks the required scope", scope="orders:write"'
 
 describe('Express adapter', () => {
   it('forwardErrors hands the error to next(err) with status and headers', async () => {
     const app = express()
-    app.get('/orders', onExpress.authenticate({ ...options, forwardErrors: true }), onExpress.requireScope('orders:write'), (_req, res) => {
-      res.json({})
-    })
-    app.use((error: { status: number; headers: Record<string, string>; code: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(error.status).set(error.headers).json({ handledBy: 'app', code: error.code })
-    })
+    app.get(
+      '/orders',
+      onExpress.authenticate({ ...options, forwardErrors: true }),
+      onExpress.requireScope('orders:write'),
+      (_req, res) => {
+        res.json({})
+      },
+    )
+    app.use(
+      (
+        error: { status: number; headers: Record<string, string>; code: string },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(error.status).set(error.headers).json({ handledBy: 'app', code: error.code })
+      },
+    )
     const denied = await request(app).get('/orders').set('Authorization', `Bearer ${token}`)
     expect(denied.status).toBe(403)
     expect(denied.body).toEqual({ handledBy: 'app', code: 'ERR_BEARER_INSUFFICIENT_SCOPE' })
@@ -47,12 +65,18 @@ describe('Express adapter', () => {
 
   it('a guard without authenticate() fails closed with a server error naming the guard', async () => {
     const app = express()
-    app.get('/orders', onExpress.requireScope('orders:read'), (_req, res) => void res.json({ leaked: true }))
+    app.get(
+      '/orders',
+      onExpress.requireScope('orders:read'),
+      (_req, res) => void res.json({ leaked: true }),
+    )
     let seen: Error | undefined
-    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      seen = error
-      res.status(500).json({ error: 'server_error' })
-    })
+    app.use(
+      (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        seen = error
+        res.status(500).json({ error: 'server_error' })
+      },
+    )
     const response = await request(app).get('/orders').set('Authorization', `Bearer ${token}`)
     expect(response.status).toBe(500)
     expect(seen?.message).toBe('requireScope(orders:read) runs only after authenticate()')
@@ -62,16 +86,28 @@ describe('Express adapter', () => {
     const guard = onExpress.anyOf(onExpress.requireScope('orders:write'), requireRole('editor'))
     expect(guard.description).toBe('anyOf(requireScope(orders:write), requireRole(editor))')
     const app = express()
-    app.get('/orders', onExpress.authenticate(options), guard, (req, res) => void res.json({ sub: req.auth?.subject }))
-    expect((await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).body).toEqual({ sub: 'user-1' })
+    app.get(
+      '/orders',
+      onExpress.authenticate(options),
+      guard,
+      (req, res) => void res.json({ sub: req.auth?.subject }),
+    )
+    expect(
+      (await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).body,
+    ).toEqual({ sub: 'user-1' })
   })
 
   it('authorize() wraps any guard and reports decisions through onDecision', async () => {
     const events: DecisionEvent[] = []
     const app = express()
-    app.get('/orders', onExpress.authenticate({ ...options, onDecision: (event) => events.push(event) }), onExpress.authorize(requireRole('editor')), (_req, res) => {
-      res.json({})
-    })
+    app.get(
+      '/orders',
+      onExpress.authenticate({ ...options, onDecision: (event) => events.push(event) }),
+      onExpress.authorize(requireRole('editor')),
+      (_req, res) => {
+        res.json({})
+      },
+    )
     await request(app).get('/orders?x=1').set('Authorization', `Bearer ${token}`).expect(200)
     expect(events.map((event) => [event.type, event.allowed, event.method, event.path])).toEqual([
       ['authenticate', true, 'GET', '/orders'],
@@ -80,7 +116,9 @@ describe('Express adapter', () => {
   })
 
   it('a bad option or requirement throws at startup', () => {
-    expect(() => onExpress.authenticate({ ...options, forwardErrors: 'yes' as never })).toThrow(ConfigurationError)
+    expect(() => onExpress.authenticate({ ...options, forwardErrors: 'yes' as never })).toThrow(
+      ConfigurationError,
+    )
     expect(() => onExpress.guard({ scopes: 'x' } as never)).toThrow('"scopes": unknown option')
     expect(() => onExpress.guard({})).toThrow('Expected at least one requirement')
   })
@@ -90,12 +128,19 @@ describe('Koa adapter', () => {
   it('forwardErrors throws so Koa renders status, headers and message itself', async () => {
     const app = new Koa()
     const router = new Router()
-    router.get('/orders', onKoa.authenticate({ ...options, forwardErrors: true }), onKoa.requireScope('orders:write'), (ctx) => {
-      ctx.body = {}
-    })
+    router.get(
+      '/orders',
+      onKoa.authenticate({ ...options, forwardErrors: true }),
+      onKoa.requireScope('orders:write'),
+      (ctx) => {
+        ctx.body = {}
+      },
+    )
     app.use(router.routes())
     app.silent = true
-    const response = await request(createServer(app.callback())).get('/orders').set('Authorization', `Bearer ${token}`)
+    const response = await request(createServer(app.callback()))
+      .get('/orders')
+      .set('Authorization', `Bearer ${token}`)
     expect(response.status).toBe(403)
     expect(response.headers['www-authenticate']).toBe(CHALLENGE)
     expect(response.text).toBe('The access token lacks the required scope')
@@ -108,7 +153,9 @@ describe('Koa adapter', () => {
     app.use((ctx) => {
       ctx.body = { leaked: true }
     })
-    const response = await request(createServer(app.callback())).get('/').set('Authorization', `Bearer ${token}`)
+    const response = await request(createServer(app.callback()))
+      .get('/')
+      .set('Authorization', `Bearer ${token}`)
     expect(response.status).toBe(500)
     expect(response.text).toBe('Internal Server Error')
   })
@@ -136,7 +183,9 @@ describe('Koa adapter', () => {
     app.use((ctx) => {
       ctx.body = { sub: ctx.state.auth?.subject }
     })
-    const response = await request(createServer(app.callback())).get(`/orders?access_token=${token}`)
+    const response = await request(createServer(app.callback())).get(
+      `/orders?access_token=${token}`,
+    )
     expect(response.body).toEqual({ sub: 'user-1' })
   })
 })
@@ -151,15 +200,25 @@ describe('Fastify adapter', () => {
   it('leaves routes without authentication public and request.auth null', async () => {
     const app = await build()
     app.get('/public', async (request) => ({ auth: request.auth }))
-    const response = await app.inject({ url: '/public', headers: { authorization: 'Bearer garbage' } })
+    const response = await app.inject({
+      url: '/public',
+      headers: { authorization: 'Bearer garbage' },
+    })
     expect(response.json()).toEqual({ auth: null })
     await app.close()
   })
 
   it('runs guards as onRequest hooks too', async () => {
     const app = await build()
-    app.get('/orders', { onRequest: [app.authenticate, onFastify.requireScope('orders:write')] }, async () => ({ ok: true }))
-    const response = await app.inject({ url: '/orders', headers: { authorization: `Bearer ${token}` } })
+    app.get(
+      '/orders',
+      { onRequest: [app.authenticate, onFastify.requireScope('orders:write')] },
+      async () => ({ ok: true }),
+    )
+    const response = await app.inject({
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.statusCode).toBe(403)
     expect(response.headers['www-authenticate']).toBe(CHALLENGE)
     await app.close()
@@ -173,7 +232,12 @@ describe('Fastify adapter', () => {
       done(null, {})
     })
     app.post('/orders', { onRequest: app.authenticate }, async () => ({ ok: true }))
-    const response = await app.inject({ method: 'POST', url: '/orders', payload: '{}', headers: { 'content-type': 'application/json' } })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      payload: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(response.statusCode).toBe(401)
     expect(parsed).toBe(false)
     await app.close()
@@ -182,17 +246,28 @@ describe('Fastify adapter', () => {
   it('forwardErrors lets Fastify render the error with its headers', async () => {
     const app = await build({ ...options, forwardErrors: true })
     app.get('/orders', { config: { auth: { scope: 'orders:write' } } }, async () => ({ ok: true }))
-    const response = await app.inject({ url: '/orders', headers: { authorization: `Bearer ${token}` } })
+    const response = await app.inject({
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.statusCode).toBe(403)
     expect(response.headers['www-authenticate']).toBe(CHALLENGE)
-    expect(response.json()).toMatchObject({ statusCode: 403, code: 'ERR_BEARER_INSUFFICIENT_SCOPE' })
+    expect(response.json()).toMatchObject({
+      statusCode: 403,
+      code: 'ERR_BEARER_INSUFFICIENT_SCOPE',
+    })
     await app.close()
   })
 
   it('a guard without fastify.authenticate fails closed with 500', async () => {
     const app = await build()
-    app.get('/orders', { preHandler: onFastify.requireRole('admin') }, async () => ({ leaked: true }))
-    const response = await app.inject({ url: '/orders', headers: { authorization: `Bearer ${token}` } })
+    app.get('/orders', { preHandler: onFastify.requireRole('admin') }, async () => ({
+      leaked: true,
+    }))
+    const response = await app.inject({
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.statusCode).toBe(500)
     expect(response.body).not.toContain('leaked')
     await app.close()
@@ -200,14 +275,22 @@ describe('Fastify adapter', () => {
 
   it('refuses a bad declarative requirement at route registration', async () => {
     const app = await build()
-    expect(() => app.get('/x', { config: { auth: { role: [] } } }, async () => ({}))).toThrow(ConfigurationError)
+    expect(() => app.get('/x', { config: { auth: { role: [] } } }, async () => ({}))).toThrow(
+      ConfigurationError,
+    )
     await app.close()
   })
 
   it('reports the path without its query, and reads query tokens when enabled', async () => {
     const events: DecisionEvent[] = []
-    const app = await build({ ...options, tokenLocations: ['header', 'query'], onDecision: (event) => events.push(event) })
-    app.get('/orders', { config: { auth: true } }, async (request) => ({ sub: request.auth?.subject }))
+    const app = await build({
+      ...options,
+      tokenLocations: ['header', 'query'],
+      onDecision: (event) => events.push(event),
+    })
+    app.get('/orders', { config: { auth: true } }, async (request) => ({
+      sub: request.auth?.subject,
+    }))
     const response = await app.inject({ url: `/orders?access_token=${token}` })
     expect(response.json()).toEqual({ sub: 'user-1' })
     expect(events[0]?.path).toBe('/orders')
@@ -216,10 +299,18 @@ describe('Fastify adapter', () => {
 
   it('reads a form-body token when authenticate runs as a preHandler', async () => {
     const app = await build({ ...options, tokenLocations: ['header', 'body'] })
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)))
-    })
-    app.post('/orders', { preHandler: [app.authenticate, onFastify.requireScope('orders:read')] }, async (request) => ({ sub: request.auth?.subject }))
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(body as string)))
+      },
+    )
+    app.post(
+      '/orders',
+      { preHandler: [app.authenticate, onFastify.requireScope('orders:read')] },
+      async (request) => ({ sub: request.auth?.subject }),
+    )
     const response = await app.inject({
       method: 'POST',
       url: '/orders',
@@ -232,19 +323,26 @@ describe('Fastify adapter', () => {
 
   it('optional routes pass without a token and with request.auth null', async () => {
     const app = await build()
-    app.get('/feed', { onRequest: app.authenticateOptional }, async (request) => ({ auth: request.auth }))
+    app.get('/feed', { onRequest: app.authenticateOptional }, async (request) => ({
+      auth: request.auth,
+    }))
     expect((await app.inject({ url: '/feed' })).json()).toEqual({ auth: null })
     await app.close()
   })
 
   it('exposes the authenticator and releases its caches on close', async () => {
     const app = await build()
-    app.get('/orders', { config: { auth: true } }, async (request) => ({ sub: request.auth?.subject }))
+    app.get('/orders', { config: { auth: true } }, async (request) => ({
+      sub: request.auth?.subject,
+    }))
     await app.inject({ url: '/orders', headers: { authorization: `Bearer ${token}` } })
     const fetches = jwks.jwksFetches()
     await app.close()
     // After close the caches are empty: the same authenticator fetches the keys again.
-    await app.oidcGuard.authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
+    await app.oidcGuard.authenticate({
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(jwks.jwksFetches()).toBe(fetches + 1)
   })
 })

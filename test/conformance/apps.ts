@@ -35,15 +35,31 @@ function routes(g: Guards) {
   return [
     { method: 'get', path: '/orders', guards: [g.requireScope('orders:read')] },
     { method: 'post', path: '/orders', guards: [g.requireScope('orders:write')] },
-    { method: 'get', path: '/reports', guards: [g.requireAnyScope('orders:admin', 'orders:write')] },
+    {
+      method: 'get',
+      path: '/reports',
+      guards: [g.requireAnyScope('orders:admin', 'orders:write')],
+    },
     { method: 'get', path: '/admin', guards: [g.requireRole('admin')] },
     { method: 'get', path: '/staff', guards: [g.requireAnyRole('admin', 'editor')] },
     { method: 'get', path: '/users/:userId/orders', guards: [g.requireClaim('sub', isOwner)] },
     { method: 'get', path: '/tenant', guards: [g.requireClaim('tenant', 'acme')] },
-    { method: 'get', path: '/combo/all', guards: [g.allOf(g.requireScope('orders:read'), g.requireRole('editor'))] },
-    { method: 'get', path: '/combo/any', guards: [g.anyOf(g.requireRole('admin'), g.requireScope('orders:write'))] },
+    {
+      method: 'get',
+      path: '/combo/all',
+      guards: [g.allOf(g.requireScope('orders:read'), g.requireRole('editor'))],
+    },
+    {
+      method: 'get',
+      path: '/combo/any',
+      guards: [g.anyOf(g.requireRole('admin'), g.requireScope('orders:write'))],
+    },
     { method: 'get', path: '/combo/not', guards: [g.not(g.requireRole('viewer'))] },
-    { method: 'get', path: '/chain', guards: [g.requireScope('orders:read'), g.requireRole('editor')] },
+    {
+      method: 'get',
+      path: '/chain',
+      guards: [g.requireScope('orders:read'), g.requireRole('editor')],
+    },
     { method: 'get', path: '/whoami', guards: [] },
   ] as const
 }
@@ -61,24 +77,40 @@ function closeServer(server: Server): Promise<void> {
 }
 
 // Express 5 by default; Express 4 (the peer range allows it) through the same code.
-async function expressApp(options: AuthenticateOptions, create: () => express.Express = express): Promise<ConformanceApp> {
+async function expressApp(
+  options: AuthenticateOptions,
+  create: () => express.Express = express,
+): Promise<ConformanceApp> {
   const app = create()
   const auth = onExpress.authenticate(options)
   const optional = onExpress.authenticate({ ...options, credentialsRequired: false })
   app.get('/health', (_req, res) => void res.json({ ok: true }))
   for (const route of routes(onExpress)) {
-    app[route.method](route.path, auth, ...(route.guards as unknown as express.RequestHandler[]), (req, res) => {
-      res.json(summary(req.auth))
-    })
+    app[route.method](
+      route.path,
+      auth,
+      ...(route.guards as unknown as express.RequestHandler[]),
+      (req, res) => {
+        res.json(summary(req.auth))
+      },
+    )
   }
-  app.get('/declarative', auth, onExpress.guard(DECLARATIVE), (req, res) => void res.json(summary(req.auth)))
+  app.get(
+    '/declarative',
+    auth,
+    onExpress.guard(DECLARATIVE),
+    (req, res) => void res.json(summary(req.auth)),
+  )
   app.get('/optional', optional, (req, res) => void res.json(summary(req.auth)))
   const server = await listen(createServer(app))
   return { server, close: () => closeServer(server) }
 }
 
 // Koa 3 by default; Koa 2 (the peer range allows it) through the same code.
-async function koaApp(options: AuthenticateOptions, KoaClass: typeof Koa = Koa): Promise<ConformanceApp> {
+async function koaApp(
+  options: AuthenticateOptions,
+  KoaClass: typeof Koa = Koa,
+): Promise<ConformanceApp> {
   const app = new KoaClass<onKoa.AuthState>()
   const router = new Router<onKoa.AuthState>()
   const auth = onKoa.authenticate(options)
@@ -87,9 +119,14 @@ async function koaApp(options: AuthenticateOptions, KoaClass: typeof Koa = Koa):
     ctx.body = { ok: true }
   })
   for (const route of routes(onKoa)) {
-    router[route.method](route.path, auth, ...(route.guards as unknown as Koa.Middleware[]), (ctx) => {
-      ctx.body = summary(ctx.state.auth)
-    })
+    router[route.method](
+      route.path,
+      auth,
+      ...(route.guards as unknown as Koa.Middleware[]),
+      (ctx) => {
+        ctx.body = summary(ctx.state.auth)
+      },
+    )
   }
   router.get('/declarative', auth, onKoa.guard(DECLARATIVE), (ctx) => {
     ctx.body = summary(ctx.state.auth)
@@ -115,13 +152,18 @@ async function fastifyApp(options: AuthenticateOptions): Promise<ConformanceApp>
       handler: async (request) => summary(request.auth),
     })
   }
-  app.get('/declarative', { config: { auth: DECLARATIVE } }, async (request) => summary(request.auth))
+  app.get('/declarative', { config: { auth: DECLARATIVE } }, async (request) =>
+    summary(request.auth),
+  )
   app.get('/optional', { config: { auth: 'optional' } }, async (request) => summary(request.auth))
   await app.ready()
   return { server: app.server, close: () => app.close() }
 }
 
-export const FRAMEWORKS: Record<Framework, (options: AuthenticateOptions) => Promise<ConformanceApp>> = {
+export const FRAMEWORKS: Record<
+  Framework,
+  (options: AuthenticateOptions) => Promise<ConformanceApp>
+> = {
   express: (options) => expressApp(options),
   koa: (options) => koaApp(options),
   fastify: fastifyApp,

@@ -93,19 +93,27 @@ describe('claim presets map each provider into one model', () => {
       emailVerified: true,
       name: 'Ada Lovelace',
     })
-    expect(createClaimRules({ preset: 'keycloak', clientRoles: 'orders-api' }).map(KEYCLOAK, undefined).roles).toEqual([
-      'offline_access',
-      'uma_authorization',
-      'staff',
-      'admin',
-    ])
-    const namespaced = createClaimRules({ preset: 'keycloak', clientRoles: 'orders-api', namespacedClientRoles: true })
+    expect(
+      createClaimRules({ preset: 'keycloak', clientRoles: 'orders-api' }).map(KEYCLOAK, undefined)
+        .roles,
+    ).toEqual(['offline_access', 'uma_authorization', 'staff', 'admin'])
+    const namespaced = createClaimRules({
+      preset: 'keycloak',
+      clientRoles: 'orders-api',
+      namespacedClientRoles: true,
+    })
     expect(namespaced.map(KEYCLOAK, undefined).roles).toContain('orders-api:admin')
-    expect(createClaimRules({ preset: 'keycloak', clientRoles: 'missing' }).map(KEYCLOAK, undefined).roles).toHaveLength(3)
+    expect(
+      createClaimRules({ preset: 'keycloak', clientRoles: 'missing' }).map(KEYCLOAK, undefined)
+        .roles,
+    ).toHaveLength(3)
   })
 
   it('auth0: permissions kept apart from scopes, namespaced roles, org_id as tenant', () => {
-    const mapped = createClaimRules({ preset: 'auth0', namespace: 'https://example.com/' }).map(AUTH0, undefined)
+    const mapped = createClaimRules({ preset: 'auth0', namespace: 'https://example.com/' }).map(
+      AUTH0,
+      undefined,
+    )
     expect(mapped).toMatchObject({
       scopes: ['openid', 'profile', 'orders:read'],
       permissions: ['read:orders', 'delete:orders'],
@@ -114,8 +122,17 @@ describe('claim presets map each provider into one model', () => {
       clientId: 'V1c3...clientid',
       email: 'ada@acme.example',
     })
-    const merged = createClaimRules({ preset: 'auth0', permissionsAsScopes: true }).map(AUTH0, undefined)
-    expect(merged.scopes).toEqual(['openid', 'profile', 'orders:read', 'read:orders', 'delete:orders'])
+    const merged = createClaimRules({ preset: 'auth0', permissionsAsScopes: true }).map(
+      AUTH0,
+      undefined,
+    )
+    expect(merged.scopes).toEqual([
+      'openid',
+      'profile',
+      'orders:read',
+      'read:orders',
+      'delete:orders',
+    ])
     expect(merged.roles).toEqual([])
   })
 
@@ -164,11 +181,16 @@ describe('claim presets map each provider into one model', () => {
       tenant: 'acme.example',
       clientId: '1234987819200.apps.googleusercontent.com',
     })
-    expect(createClaimRules('google').map({ ...GOOGLE, email_verified: undefined }, undefined).emailVerified).toBe(false)
+    expect(
+      createClaimRules('google').map({ ...GOOGLE, email_verified: undefined }, undefined)
+        .emailVerified,
+    ).toBe(false)
   })
 
   it('generic: scope or scp, roles, groups, permissions, tenant or tid, client_id or azp', () => {
-    expect(createClaimRules().map({ scp: 'a b', tid: 't', azp: 'c', roles: 'x y' }, undefined)).toMatchObject({
+    expect(
+      createClaimRules().map({ scp: 'a b', tid: 't', azp: 'c', roles: 'x y' }, undefined),
+    ).toMatchObject({
       scopes: ['a', 'b'],
       roles: ['x', 'y'],
       tenant: 't',
@@ -188,8 +210,20 @@ describe('claim presets map each provider into one model', () => {
       undefined,
     )
     expect(
-      rules.map({ authz: { scopes: ['s1'] }, realm_access: { roles: ['r1'] }, app_roles: 'r2 r3', org: { id: 'o1' }, mail: 'm@x' }, undefined),
+      rules.map(
+        {
+          authz: { scopes: ['s1'] },
+          realm_access: { roles: ['r1'] },
+          app_roles: 'r2 r3',
+          org: { id: 'o1' },
+          mail: 'm@x',
+        },
+        undefined,
+      ),
     ).toMatchObject({ scopes: ['s1'], roles: ['r1', 'r2', 'r3'], tenant: 'o1', email: 'm@x' })
-    expect(createClaimRules('keycloak', 'custom.roles').map({ custom: { roles: ['z'] } }, undefined).roles).toEqual(['z'])
+    expect(
+      createClaimRules('keycloak', 'custom.roles').map({ custom: { roles: ['z'] } }, undefined)
+        .roles,
+    ).toEqual(['z'])
   })
 })

@@ -17,7 +17,10 @@ describe('RFC 6750 §3 challenges', () => {
     expect(error.statusCode).toBe(401)
     expect(error.expose).toBe(true)
     expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="orders"' })
-    expect(error.body).toEqual({ error: 'unauthorized', error_description: 'Authentication required' })
+    expect(error.body).toEqual({
+      error: 'unauthorized',
+      error_description: 'Authentication required',
+    })
   })
 
   it('InvalidRequestError answers 400 invalid_request', () => {
@@ -34,7 +37,10 @@ describe('RFC 6750 §3 challenges', () => {
     const error = new InvalidTokenError('The access token expired', { cause })
     expect(error.cause).toBe(cause)
     expect(error.name).toBe('InvalidTokenError')
-    expect(error.body).toEqual({ error: 'invalid_token', error_description: 'The access token expired' })
+    expect(error.body).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token expired',
+    })
   })
 
   it('InsufficientScopeError answers 403 with the scope attribute for scope guards', () => {
@@ -52,7 +58,12 @@ describe('RFC 6750 §3 challenges', () => {
   })
 
   it('InsufficientScopeError answers 403 without scope for role guards', () => {
-    const error = new InsufficientScopeError({ allowed: false, guard: 'requireRole(x)', reason: 'r', missing: ['x'] })
+    const error = new InsufficientScopeError({
+      allowed: false,
+      guard: 'requireRole(x)',
+      reason: 'r',
+      missing: ['x'],
+    })
     expect(error.headers['WWW-Authenticate']).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant access to this resource"',
     )
@@ -68,7 +79,9 @@ describe('RFC 6750 §3 challenges', () => {
 
   it('formatChallenge() strips quotes, backslashes and line breaks from values', () => {
     const error = new InvalidTokenError('a"b\\c\r\nd', { realm: 'r"e\\alm' })
-    expect(formatChallenge(error)).toBe('Bearer realm="realm", error="invalid_token", error_description="abcd"')
+    expect(formatChallenge(error)).toBe(
+      'Bearer realm="realm", error="invalid_token", error_description="abcd"',
+    )
   })
 })
 
@@ -79,6 +92,8 @@ describe('isOidcGuardError()', () => {
     expect(isOidcGuardError(new ConfigurationError('x'))).toBe(false)
     expect(isOidcGuardError(new Error('x'))).toBe(false)
     expect(isOidcGuardError({ code: 'ERR_BEARER_INVALID_TOKEN' })).toBe(false)
-    expect(isOidcGuardError(Object.assign(new Error('x'), { code: 'ERR_BEARER_INVALID_TOKEN' }))).toBe(true)
+    expect(
+      isOidcGuardError(Object.assign(new Error('x'), { code: 'ERR_BEARER_INVALID_TOKEN' })),
+    ).toBe(true)
   })
 })

@@ -1,18 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidRequestError, InvalidTokenError, type AuthRequest, type TokenLocation } from 'oidc-guard'
+import {
+  InvalidRequestError,
+  InvalidTokenError,
+  type AuthRequest,
+  type TokenLocation,
+} from 'oidc-guard'
 import { checkTokenSyntax, extractToken } from '../../src/extract-token.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
 
 // Extraction followed by the syntax check, as the authenticator runs them on a cache miss.
 function extract(request: Partial<AuthRequest>, tokenLocations: TokenLocation[] = ['header']) {
-  const token = extractToken({ method: 'GET', headers: {}, ...request }, { tokenLocations, maxTokenLength: 100, realm: 'api' })
+  const token = extractToken(
+    { method: 'GET', headers: {}, ...request },
+    { tokenLocations, maxTokenLength: 100, realm: 'api' },
+  )
   if (token !== undefined) checkTokenSyntax(token, 'api')
   return token
 }
 
 function withAuthorization(...values: string[]): Partial<AuthRequest> {
-  return { rawHeaders: values.flatMap((value) => ['Authorization', value]), headers: { authorization: values[0] } }
+  return {
+    rawHeaders: values.flatMap((value) => ['Authorization', value]),
+    headers: { authorization: values[0] },
+  }
 }
 
 describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
@@ -28,7 +39,12 @@ describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
   })
 
   it('finds the header in rawHeaders whatever its case, among other headers', () => {
-    expect(extract({ rawHeaders: ['Host', 'x', 'AUTHORIZATION', `Bearer ${TOKEN}`, 'Accept', '*/*'], headers: {} })).toBe(TOKEN)
+    expect(
+      extract({
+        rawHeaders: ['Host', 'x', 'AUTHORIZATION', `Bearer ${TOKEN}`, 'Accept', '*/*'],
+        headers: {},
+      }),
+    ).toBe(TOKEN)
   })
 
   it('returns undefined without credentials or with another scheme (§3.1: no error code)', () => {
@@ -38,14 +54,22 @@ describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
   })
 
   it('refuses two Authorization headers with 400 invalid_request', () => {
-    expect(() => extract(withAuthorization(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`))).toThrow(InvalidRequestError)
-    expect(() => extract({ headers: { authorization: ['a', 'b'] } })).toThrow('Only one Authorization header is allowed')
+    expect(() => extract(withAuthorization(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`))).toThrow(
+      InvalidRequestError,
+    )
+    expect(() => extract({ headers: { authorization: ['a', 'b'] } })).toThrow(
+      'Only one Authorization header is allowed',
+    )
   })
 
   it('refuses an empty bearer value and non-b64token syntax with 400', () => {
-    expect(() => extract(withAuthorization('Bearer'))).toThrow('The Authorization header has no bearer token')
+    expect(() => extract(withAuthorization('Bearer'))).toThrow(
+      'The Authorization header has no bearer token',
+    )
     expect(() => extract(withAuthorization('Bearer    '))).toThrow(InvalidRequestError)
-    expect(() => extract(withAuthorization('Bearer a b'))).toThrow('The bearer token is not in b64token syntax')
+    expect(() => extract(withAuthorization('Bearer a b'))).toThrow(
+      'The bearer token is not in b64token syntax',
+    )
     expect(() => extract(withAuthorization('Bearer \ttoken'))).toThrow(InvalidRequestError)
     expect(() => extract(withAuthorization('Bearer to"ken'))).toThrow(InvalidRequestError)
   })
@@ -71,8 +95,15 @@ describe('extractToken() — RFC 6750 §2.2/§2.3 opt-in locations', () => {
   })
 
   it('reads a form body token only from a form-encoded body', () => {
-    expect(extract({ headers: form, body: { access_token: TOKEN } }, ['header', 'body'])).toBe(TOKEN)
-    expect(extract({ headers: { 'content-type': 'application/json' }, body: { access_token: TOKEN } }, ['header', 'body'])).toBeUndefined()
+    expect(extract({ headers: form, body: { access_token: TOKEN } }, ['header', 'body'])).toBe(
+      TOKEN,
+    )
+    expect(
+      extract({ headers: { 'content-type': 'application/json' }, body: { access_token: TOKEN } }, [
+        'header',
+        'body',
+      ]),
+    ).toBeUndefined()
     expect(extract({ body: { access_token: TOKEN } }, ['header', 'body'])).toBeUndefined()
   })
 
@@ -81,13 +112,20 @@ describe('extractToken() — RFC 6750 §2.2/§2.3 opt-in locations', () => {
   })
 
   it('refuses a token sent in two ways at once (§2)', () => {
-    expect(() => extract({ ...withAuthorization(`Bearer ${TOKEN}`), query: { access_token: TOKEN } }, ['header', 'query'])).toThrow(
-      'The token was sent in more than one way',
-    )
+    expect(() =>
+      extract({ ...withAuthorization(`Bearer ${TOKEN}`), query: { access_token: TOKEN } }, [
+        'header',
+        'query',
+      ]),
+    ).toThrow('The token was sent in more than one way')
   })
 
   it('refuses a repeated or non-string access_token parameter', () => {
-    expect(() => extract({ query: { access_token: [TOKEN, TOKEN] } }, ['header', 'query'])).toThrow(InvalidRequestError)
-    expect(() => extract({ query: { access_token: '' } }, ['header', 'query'])).toThrow(InvalidRequestError)
+    expect(() => extract({ query: { access_token: [TOKEN, TOKEN] } }, ['header', 'query'])).toThrow(
+      InvalidRequestError,
+    )
+    expect(() => extract({ query: { access_token: '' } }, ['header', 'query'])).toThrow(
+      InvalidRequestError,
+    )
   })
 })

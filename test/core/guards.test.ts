@@ -26,7 +26,11 @@ describe('requireScope()', () => {
   it('allows a token with every scope, reusing one frozen decision', () => {
     const guard = requireScope('orders:read', 'orders:write')
     const first = guard.evaluate(context(), request)
-    expect(first).toEqual({ allowed: true, guard: 'requireScope(orders:read, orders:write)', reason: 'token has every required scope' })
+    expect(first).toEqual({
+      allowed: true,
+      guard: 'requireScope(orders:read, orders:write)',
+      reason: 'token has every required scope',
+    })
     expect(guard.evaluate(context(), request)).toBe(first)
     expect(Object.isFrozen(first)).toBe(true)
   })
@@ -55,7 +59,10 @@ describe('requireScope()', () => {
   })
 
   it('is describable as plain data', () => {
-    expect(requireScope('a', 'a', 'b').descriptor).toEqual({ name: 'requireScope', args: ['a', 'b'] })
+    expect(requireScope('a', 'a', 'b').descriptor).toEqual({
+      name: 'requireScope',
+      args: ['a', 'b'],
+    })
   })
 })
 
@@ -64,7 +71,11 @@ describe('requireAnyScope()', () => {
     const guard = requireAnyScope('orders:admin', 'orders:write')
     expect(guard.evaluate(context(), request).allowed).toBe(true)
     const denied = guard.evaluate(context({ scopes: [] }), request)
-    expect(denied).toMatchObject({ allowed: false, missing: ['orders:admin', 'orders:write'], scope: ['orders:admin', 'orders:write'] })
+    expect(denied).toMatchObject({
+      allowed: false,
+      missing: ['orders:admin', 'orders:write'],
+      scope: ['orders:admin', 'orders:write'],
+    })
   })
 })
 
@@ -72,7 +83,11 @@ describe('requireRole() and requireAnyRole()', () => {
   it('check roles and never produce a scope attribute', () => {
     expect(requireRole('editor').evaluate(context(), request).allowed).toBe(true)
     const denied = requireRole('editor', 'admin').evaluate(context(), request)
-    expect(denied).toMatchObject({ allowed: false, reason: 'token lacks role admin', missing: ['admin'] })
+    expect(denied).toMatchObject({
+      allowed: false,
+      reason: 'token lacks role admin',
+      missing: ['admin'],
+    })
     expect(denied.scope).toBeUndefined()
     expect(requireAnyRole('admin', 'editor').evaluate(context(), request).allowed).toBe(true)
     expect(requireAnyRole('admin').evaluate(context(), request).allowed).toBe(false)
@@ -90,7 +105,9 @@ describe('requireClaim()', () => {
       missing: ['tenant'],
     })
     expect(requireClaim('groups', 'b').evaluate(context(), request).allowed).toBe(true)
-    expect(requireClaim('tenant', ['globex', 'acme']).evaluate(context(), request).allowed).toBe(true)
+    expect(requireClaim('tenant', ['globex', 'acme']).evaluate(context(), request).allowed).toBe(
+      true,
+    )
     expect(requireClaim('level', 3).evaluate(context(), request).allowed).toBe(true)
   })
 
@@ -100,7 +117,9 @@ describe('requireClaim()', () => {
 
   it('reads dot paths into nested claims', () => {
     expect(requireClaim('realm_access.roles', 'x').evaluate(context(), request).allowed).toBe(true)
-    expect(requireClaim('realm_access.missing', 'x').evaluate(context(), request).allowed).toBe(false)
+    expect(requireClaim('realm_access.missing', 'x').evaluate(context(), request).allowed).toBe(
+      false,
+    )
     expect(requireClaim('tenant.x', 'x').evaluate(context(), request).allowed).toBe(false)
   })
 
@@ -111,7 +130,10 @@ describe('requireClaim()', () => {
     expect(owner.description).toBe('requireClaim(sub, isOwner())')
     expect(owner.evaluate(context(), request).allowed).toBe(true)
     expect(owner.evaluate(context({}, { sub: 'user-2' }), request).allowed).toBe(false)
-    expect(requireClaim('sub', () => true).descriptor).toEqual({ name: 'requireClaim', args: ['sub', 'predicate'] })
+    expect(requireClaim('sub', () => true).descriptor).toEqual({
+      name: 'requireClaim',
+      args: ['sub', 'predicate'],
+    })
   })
 
   it('denies when a predicate throws or returns a truthy non-boolean', () => {
@@ -119,7 +141,9 @@ describe('requireClaim()', () => {
       throw new Error('boom')
     })
     expect(throwing.evaluate(context(), request).allowed).toBe(false)
-    expect(requireClaim('sub', (() => 'yes') as never).evaluate(context(), request).allowed).toBe(false)
+    expect(requireClaim('sub', (() => 'yes') as never).evaluate(context(), request).allowed).toBe(
+      false,
+    )
   })
 
   it('throws at startup on a bad name or expectation', () => {
@@ -134,7 +158,10 @@ describe('requireClaim()', () => {
 describe('allOf(), anyOf(), not()', () => {
   it('allOf() allows when all allow and explains the first denial', () => {
     const guard = allOf(requireScope('orders:read'), requireRole('admin'))
-    expect(allOf(requireScope('orders:read'), requireRole('editor')).evaluate(context(), request).allowed).toBe(true)
+    expect(
+      allOf(requireScope('orders:read'), requireRole('editor')).evaluate(context(), request)
+        .allowed,
+    ).toBe(true)
     expect(guard.evaluate(context(), request)).toEqual({
       allowed: false,
       guard: 'allOf(requireScope(orders:read), requireRole(admin))',
@@ -146,7 +173,10 @@ describe('allOf(), anyOf(), not()', () => {
 
   it('anyOf() allows when one allows and lists every alternative on denial', () => {
     const guard = anyOf(requireScope('orders:admin'), requireRole('admin'))
-    expect(anyOf(requireScope('orders:admin'), requireRole('editor')).evaluate(context(), request).allowed).toBe(true)
+    expect(
+      anyOf(requireScope('orders:admin'), requireRole('editor')).evaluate(context(), request)
+        .allowed,
+    ).toBe(true)
     expect(guard.evaluate(context(), request)).toEqual({
       allowed: false,
       guard: 'anyOf(requireScope(orders:admin), requireRole(admin))',
@@ -154,7 +184,9 @@ describe('allOf(), anyOf(), not()', () => {
       missing: ['orders:admin', 'admin'],
       scope: ['orders:admin'],
     })
-    expect(anyOf(requireRole('a'), requireRole('b')).evaluate(context(), request).scope).toBeUndefined()
+    expect(
+      anyOf(requireRole('a'), requireRole('b')).evaluate(context(), request).scope,
+    ).toBeUndefined()
   })
 
   it('not() inverts', () => {
@@ -167,11 +199,20 @@ describe('allOf(), anyOf(), not()', () => {
   })
 
   it('nest and describe themselves as plain data', () => {
-    const guard = anyOf(allOf(requireScope('a'), not(requireRole('b'))), requireClaim('tenant', 'acme'))
+    const guard = anyOf(
+      allOf(requireScope('a'), not(requireRole('b'))),
+      requireClaim('tenant', 'acme'),
+    )
     expect(JSON.parse(JSON.stringify(guard.descriptor))).toEqual({
       name: 'anyOf',
       args: [
-        { name: 'allOf', args: [{ name: 'requireScope', args: ['a'] }, { name: 'not', args: [{ name: 'requireRole', args: ['b'] }] }] },
+        {
+          name: 'allOf',
+          args: [
+            { name: 'requireScope', args: ['a'] },
+            { name: 'not', args: [{ name: 'requireRole', args: ['b'] }] },
+          ],
+        },
         { name: 'requireClaim', args: ['tenant', 'acme'] },
       ],
     })
@@ -186,58 +227,130 @@ describe('allOf(), anyOf(), not()', () => {
 
 describe('combinators with guards that carry no missing list', () => {
   it('anyOf() over not() denials still explains itself', () => {
-    const decision = anyOf(not(requireRole('editor')), not(requireScope('orders:read'))).evaluate(context(), request)
+    const decision = anyOf(not(requireRole('editor')), not(requireScope('orders:read'))).evaluate(
+      context(),
+      request,
+    )
     expect(decision).toMatchObject({ allowed: false, missing: [] })
-    expect(decision.reason).toBe('no guard allowed: requireRole(editor) allowed; requireScope(orders:read) allowed')
+    expect(decision.reason).toBe(
+      'no guard allowed: requireRole(editor) allowed; requireScope(orders:read) allowed',
+    )
   })
 })
 
 describe('requirePermission(), requireGroup() and their any- forms', () => {
   it('check permissions and groups, apart from scopes and roles', () => {
     expect(requirePermission('read:reports').evaluate(context(), request).allowed).toBe(true)
-    expect(requirePermission('orders:read').evaluate(context(), request)).toMatchObject({ allowed: false, reason: 'token lacks permission orders:read' })
-    expect(requireAnyPermission('x', 'read:reports').evaluate(context(), request).allowed).toBe(true)
+    expect(requirePermission('orders:read').evaluate(context(), request)).toMatchObject({
+      allowed: false,
+      reason: 'token lacks permission orders:read',
+    })
+    expect(requireAnyPermission('x', 'read:reports').evaluate(context(), request).allowed).toBe(
+      true,
+    )
     expect(requireGroup('staff').evaluate(context(), request).allowed).toBe(true)
-    expect(requireAnyGroup('admins').evaluate(context(), request)).toMatchObject({ allowed: false, reason: 'token lacks group admins' })
+    expect(requireAnyGroup('admins').evaluate(context(), request)).toMatchObject({
+      allowed: false,
+      reason: 'token lacks group admins',
+    })
   })
 })
 
 describe('requireTenant() and requireClaimMatches()', () => {
-  const at = (extra: Partial<AuthRequest>): AuthRequest => ({ method: 'GET', headers: {}, ...extra })
+  const at = (extra: Partial<AuthRequest>): AuthRequest => ({
+    method: 'GET',
+    headers: {},
+    ...extra,
+  })
 
   it('requireTenant() compares the token tenant with a route parameter, header, query or subdomain', () => {
-    expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({ params: { tenantId: 'acme' } })).allowed).toBe(true)
-    expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({ params: { tenantId: 'globex' } }))).toEqual({
+    expect(
+      requireTenant({ param: 'tenantId' }).evaluate(context(), at({ params: { tenantId: 'acme' } }))
+        .allowed,
+    ).toBe(true)
+    expect(
+      requireTenant({ param: 'tenantId' }).evaluate(
+        context(),
+        at({ params: { tenantId: 'globex' } }),
+      ),
+    ).toEqual({
       allowed: false,
       guard: 'requireTenant(param:tenantId)',
       reason: 'tenant does not match the request',
       missing: ['tenant'],
     })
-    expect(requireTenant({ header: 'X-Tenant' }).evaluate(context(), at({ headers: { 'x-tenant': 'acme' } })).allowed).toBe(true)
-    expect(requireTenant({ query: 't' }).evaluate(context(), at({ query: { t: 'acme' } })).allowed).toBe(true)
-    expect(requireTenant({ host: 'subdomain' }).evaluate(context(), at({ headers: { host: 'acme.api.example.com:8443' } })).allowed).toBe(true)
-    expect(requireTenant({ host: 'subdomain' }).evaluate(context(), at({ headers: { host: 'localhost' } })).allowed).toBe(false)
-    expect(requireTenant((req) => req.method.toLowerCase()).evaluate(context({ tenant: 'get' }), at({})).allowed).toBe(true)
+    expect(
+      requireTenant({ header: 'X-Tenant' }).evaluate(
+        context(),
+        at({ headers: { 'x-tenant': 'acme' } }),
+      ).allowed,
+    ).toBe(true)
+    expect(
+      requireTenant({ query: 't' }).evaluate(context(), at({ query: { t: 'acme' } })).allowed,
+    ).toBe(true)
+    expect(
+      requireTenant({ host: 'subdomain' }).evaluate(
+        context(),
+        at({ headers: { host: 'acme.api.example.com:8443' } }),
+      ).allowed,
+    ).toBe(true)
+    expect(
+      requireTenant({ host: 'subdomain' }).evaluate(
+        context(),
+        at({ headers: { host: 'localhost' } }),
+      ).allowed,
+    ).toBe(false)
+    expect(
+      requireTenant((req) => req.method.toLowerCase()).evaluate(context({ tenant: 'get' }), at({}))
+        .allowed,
+    ).toBe(true)
   })
 
   it('never matches when either side is missing', () => {
-    expect(requireTenant({ param: 'tenantId' }).evaluate(context({ tenant: undefined }), at({ params: {} })).allowed).toBe(false)
+    expect(
+      requireTenant({ param: 'tenantId' }).evaluate(
+        context({ tenant: undefined }),
+        at({ params: {} }),
+      ).allowed,
+    ).toBe(false)
     expect(requireTenant({ param: 'tenantId' }).evaluate(context(), at({})).allowed).toBe(false)
-    expect(requireTenant({ header: 'x-tenant' }).evaluate(context(), at({ headers: { 'x-tenant': ['acme', 'acme'] } })).allowed).toBe(false)
+    expect(
+      requireTenant({ header: 'x-tenant' }).evaluate(
+        context(),
+        at({ headers: { 'x-tenant': ['acme', 'acme'] } }),
+      ).allowed,
+    ).toBe(false)
   })
 
   it('requireClaimMatches() checks ownership, comparing numbers as strings', () => {
     const owner = requireClaimMatches('sub', { param: 'userId' })
     expect(owner.evaluate(context(), at({ params: { userId: 'user-1' } })).allowed).toBe(true)
-    expect(owner.evaluate(context(), at({ params: { userId: 'user-2' } })).reason).toBe('claim sub does not match the request')
-    expect(requireClaimMatches('level', { param: 'n' }).evaluate(context(), at({ params: { n: '3' } })).allowed).toBe(true)
-    expect(requireClaimMatches('groups', { param: 'n' }).evaluate(context(), at({ params: { n: 'a' } })).allowed).toBe(false)
-    expect(owner.descriptor).toEqual({ name: 'requireClaimMatches', args: ['sub', { param: 'userId' }] })
-    expect(requireTenant(function fromPath() { return undefined }).descriptor).toEqual({ name: 'requireTenant', args: ['fromPath()'] })
+    expect(owner.evaluate(context(), at({ params: { userId: 'user-2' } })).reason).toBe(
+      'claim sub does not match the request',
+    )
+    expect(
+      requireClaimMatches('level', { param: 'n' }).evaluate(context(), at({ params: { n: '3' } }))
+        .allowed,
+    ).toBe(true)
+    expect(
+      requireClaimMatches('groups', { param: 'n' }).evaluate(context(), at({ params: { n: 'a' } }))
+        .allowed,
+    ).toBe(false)
+    expect(owner.descriptor).toEqual({
+      name: 'requireClaimMatches',
+      args: ['sub', { param: 'userId' }],
+    })
+    expect(
+      requireTenant(function fromPath() {
+        return undefined
+      }).descriptor,
+    ).toEqual({ name: 'requireTenant', args: ['fromPath()'] })
   })
 
   it('throws at startup on a bad request value or claim', () => {
-    expect(() => requireTenant({} as never)).toThrow("requireTenant() needs { param }, { header }, { query }, { host: 'subdomain' } or a function")
+    expect(() => requireTenant({} as never)).toThrow(
+      "requireTenant() needs { param }, { header }, { query }, { host: 'subdomain' } or a function",
+    )
     expect(() => requireTenant({ param: '' })).toThrow(ConfigurationError)
     expect(() => requireTenant({ host: 'apex' } as never)).toThrow(ConfigurationError)
     expect(() => requireTenant({ param: 'a', header: 'b' } as never)).toThrow(ConfigurationError)

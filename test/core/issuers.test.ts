@@ -25,7 +25,10 @@ afterAll(async () => {
   await Promise.all([a.close(), b.close()])
 })
 
-const bearer = (token: string): AuthRequest => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
+const bearer = (token: string): AuthRequest => ({
+  method: 'GET',
+  headers: { authorization: `Bearer ${token}` },
+})
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
@@ -49,14 +52,25 @@ function twoIssuers(extra: Partial<AuthenticateOptions> = {}) {
 describe('issuers: many trusted issuers', () => {
   it('accepts each issuer with its own audience, keys and claim mapping', async () => {
     const auth = twoIssuers()
-    const fromA = await auth.authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a' }))))
+    const fromA = await auth.authenticate(
+      bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a' }))),
+    )
     expect(fromA?.issuer).toBe(a.issuer)
-    const fromB = await auth.authenticate(bearer(await sign(keyB, claims({ iss: b.issuer, aud: 'api-b', scope: undefined, scp: 'x y', tid: 't1' }))))
+    const fromB = await auth.authenticate(
+      bearer(
+        await sign(
+          keyB,
+          claims({ iss: b.issuer, aud: 'api-b', scope: undefined, scp: 'x y', tid: 't1' }),
+        ),
+      ),
+    )
     expect(fromB).toMatchObject({ issuer: b.issuer, scopes: ['x', 'y'], tenant: 't1' })
   })
 
   it('refuses a token of issuer A with the audience of issuer B', async () => {
-    const error = await rejection(twoIssuers().authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-b' })))))
+    const error = await rejection(
+      twoIssuers().authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-b' })))),
+    )
     expect(error.message).toBe('The access token is not meant for this audience')
   })
 
@@ -70,8 +84,15 @@ describe('issuers: many trusted issuers', () => {
   it('refuses an unknown issuer before any network call', async () => {
     const before = a.jwksFetches() + b.jwksFetches()
     const auth = twoIssuers()
-    for (const iss of [`${a.issuer}/`, 'https://evil.example', a.issuer.toUpperCase(), `${a.issuer}.evil`]) {
-      const error = await rejection(auth.authenticate(bearer(await sign(keyA, claims({ iss, aud: 'api-a' })))))
+    for (const iss of [
+      `${a.issuer}/`,
+      'https://evil.example',
+      a.issuer.toUpperCase(),
+      `${a.issuer}.evil`,
+    ]) {
+      const error = await rejection(
+        auth.authenticate(bearer(await sign(keyA, claims({ iss, aud: 'api-a' })))),
+      )
       expect(error.message).toBe('The access token was issued by another issuer')
     }
     expect(a.jwksFetches() + b.jwksFetches()).toBe(before)
@@ -88,21 +109,40 @@ describe('issuers: many trusted issuers', () => {
     b.behaviour = { kind: 'status', status: 503 }
     try {
       const auth = twoIssuers()
-      await expect(auth.authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a' }))))).resolves.toBeDefined()
-      const error = await rejection(auth.authenticate(bearer(await sign(keyB, claims({ iss: b.issuer, aud: 'api-b' })))))
+      await expect(
+        auth.authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a' })))),
+      ).resolves.toBeDefined()
+      const error = await rejection(
+        auth.authenticate(bearer(await sign(keyB, claims({ iss: b.issuer, aud: 'api-b' })))),
+      )
       expect(error).toBeInstanceOf(KeySetUnavailableError)
-      await expect(auth.authenticate(bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a', jti: 'again' }))))).resolves.toBeDefined()
+      await expect(
+        auth.authenticate(
+          bearer(await sign(keyA, claims({ iss: a.issuer, aud: 'api-a', jti: 'again' }))),
+        ),
+      ).resolves.toBeDefined()
     } finally {
       b.behaviour = { kind: 'ok' }
     }
   })
 
   it('validates every issuer entry, naming its index', () => {
-    expect(() => createAuthenticator({ issuers: [{ issuer: 'x', audience: '' }] } as never)).toThrow(/"issuers\.0\.issuer"[\s\S]*"issuers\.0\.audience"/)
-    expect(() => createAuthenticator({ issuers: [{ issuer: a.issuer, audience: 'x', scope: 'y' }] } as never)).toThrow('"issuers.0.scope": unknown option')
-    expect(() => createAuthenticator({ issuers: [], audience: 'x' } as never)).toThrow(/"issuers"[\s\S]*"audience": Set it on each entry/)
     expect(() =>
-      createAuthenticator({ issuers: [{ issuer: a.issuer, audience: 'x' }, { issuer: a.issuer, audience: 'y' }] }),
+      createAuthenticator({ issuers: [{ issuer: 'x', audience: '' }] } as never),
+    ).toThrow(/"issuers\.0\.issuer"[\s\S]*"issuers\.0\.audience"/)
+    expect(() =>
+      createAuthenticator({ issuers: [{ issuer: a.issuer, audience: 'x', scope: 'y' }] } as never),
+    ).toThrow('"issuers.0.scope": unknown option')
+    expect(() => createAuthenticator({ issuers: [], audience: 'x' } as never)).toThrow(
+      /"issuers"[\s\S]*"audience": Set it on each entry/,
+    )
+    expect(() =>
+      createAuthenticator({
+        issuers: [
+          { issuer: a.issuer, audience: 'x' },
+          { issuer: a.issuer, audience: 'y' },
+        ],
+      }),
     ).toThrow('"issuers.1.issuer": Duplicate issuer')
   })
 })
@@ -112,8 +152,16 @@ describe('issuer templates: multi-tenant issuers', () => {
   const iss = (tenant: string) => `${a.url}/realms/${tenant}`
 
   it('accepts allowlisted tenants, each with its own key set, and maps the tenant', async () => {
-    const auth = createAuthenticator({ issuer: template(), audience: 'api', jwksUri: `${a.url}/jwks?realm={tenant}`, tenants: ['acme', 'globex'], claims: 'keycloak' })
-    const acme = await auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('acme'), aud: 'api' }))))
+    const auth = createAuthenticator({
+      issuer: template(),
+      audience: 'api',
+      jwksUri: `${a.url}/jwks?realm={tenant}`,
+      tenants: ['acme', 'globex'],
+      claims: 'keycloak',
+    })
+    const acme = await auth.authenticate(
+      bearer(await sign(keyA, claims({ iss: iss('acme'), aud: 'api' }))),
+    )
     expect(acme).toMatchObject({ issuer: iss('acme'), tenant: 'acme' })
     const before = a.jwksFetches()
     await auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('globex'), aud: 'api' }))))
@@ -121,12 +169,19 @@ describe('issuer templates: multi-tenant issuers', () => {
   })
 
   it('10,000 made-up tenants cost zero fetches beyond the allowlist', async () => {
-    const auth = createAuthenticator({ issuer: template(), audience: 'api', jwksUri: a.jwksUri, tenants: ['acme'] })
+    const auth = createAuthenticator({
+      issuer: template(),
+      audience: 'api',
+      jwksUri: a.jwksUri,
+      tenants: ['acme'],
+    })
     const before = a.jwksFetches() + a.hits.size
     const token = await sign(keyA, claims({ iss: iss('acme'), aud: 'api' }))
     const [header, , signature] = token.split('.')
     for (let i = 0; i < 10_000; i++) {
-      const payload = Buffer.from(JSON.stringify({ iss: iss(`made-up-${i}`) })).toString('base64url')
+      const payload = Buffer.from(JSON.stringify({ iss: iss(`made-up-${i}`) })).toString(
+        'base64url',
+      )
       const error = await rejection(auth.authenticate(bearer(`${header}.${payload}.${signature}`)))
       expect(error.message).toBe('The access token was issued by another issuer')
     }
@@ -146,13 +201,27 @@ describe('issuer templates: multi-tenant issuers', () => {
         return false
       },
     })
-    await Promise.all(Array.from({ length: 20 }, async () => auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('acme'), aud: 'api' }))))))
-    await auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('globex'), aud: 'globex-api' }))))
-    expect((await rejection(auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('globex'), aud: 'api' })))))).message).toBe(
-      'The access token is not meant for this audience',
+    await Promise.all(
+      Array.from({ length: 20 }, async () =>
+        auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('acme'), aud: 'api' })))),
+      ),
     )
+    await auth.authenticate(
+      bearer(await sign(keyA, claims({ iss: iss('globex'), aud: 'globex-api' }))),
+    )
+    expect(
+      (
+        await rejection(
+          auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('globex'), aud: 'api' })))),
+        )
+      ).message,
+    ).toBe('The access token is not meant for this audience')
     for (let i = 0; i < 50; i++) {
-      const error = await rejection(auth.authenticate(bearer(await sign(keyA, claims({ iss: iss('nobody'), aud: 'api', jti: `j${i}` })))))
+      const error = await rejection(
+        auth.authenticate(
+          bearer(await sign(keyA, claims({ iss: iss('nobody'), aud: 'api', jti: `j${i}` }))),
+        ),
+      )
       expect(error.message).toBe('The access token was issued by another issuer')
     }
     expect(asked.sort()).toEqual(['acme', 'globex', 'nobody'])
@@ -176,15 +245,28 @@ describe('issuer templates: multi-tenant issuers', () => {
   })
 
   it('refuses tenant ids that could change the URL', async () => {
-    const auth = createAuthenticator({ issuer: template(), audience: 'api', resolveTenant: () => true })
+    const auth = createAuthenticator({
+      issuer: template(),
+      audience: 'api',
+      resolveTenant: () => true,
+    })
     for (const tenant of ['../admin', 'a/b', 'a?b', 'a%2Fb', '']) {
-      const error = await rejection(auth.authenticate(bearer(await sign(keyA, claims({ iss: iss(tenant), aud: 'api' })))))
+      const error = await rejection(
+        auth.authenticate(bearer(await sign(keyA, claims({ iss: iss(tenant), aud: 'api' })))),
+      )
       expect(error.message).toBe('The access token was issued by another issuer')
     }
   })
 
   it('keeps at most maxTenants key sets, fetching again after eviction', async () => {
-    const auth = createAuthenticator({ issuer: template(), audience: 'api', jwksUri: a.jwksUri, tenants: ['t1', 't2', 't3'], maxTenants: 2, tokenCacheSize: 0 })
+    const auth = createAuthenticator({
+      issuer: template(),
+      audience: 'api',
+      jwksUri: a.jwksUri,
+      tenants: ['t1', 't2', 't3'],
+      maxTenants: 2,
+      tokenCacheSize: 0,
+    })
     const before = a.jwksFetches()
     for (const tenant of ['t1', 't2', 't3', 't1']) {
       await auth.authenticate(bearer(await sign(keyA, claims({ iss: iss(tenant), aud: 'api' }))))
@@ -193,22 +275,58 @@ describe('issuer templates: multi-tenant issuers', () => {
   })
 
   it('rejects bad template configurations at startup', () => {
-    expect(() => createAuthenticator({ issuer: template(), audience: 'api' })).toThrow('"tenants": An issuer template needs')
-    expect(() => createAuthenticator({ issuer: a.issuer, audience: 'api', tenants: ['x'] })).toThrow(ConfigurationError)
-    expect(() => createAuthenticator({ issuer: `${a.url}/{tenant}/{tenant}`, audience: 'api', tenants: ['x'] })).toThrow('at most one {tenant}')
-    expect(() => createAuthenticator({ issuer: template(), audience: 'api', tenants: ['a/b'] })).toThrow('"tenants.0"')
-    expect(() => createAuthenticator({ issuer: template(), audience: 'api', tenants: ['x'], secret: 's'.repeat(32) })).toThrow('"secret"')
+    expect(() => createAuthenticator({ issuer: template(), audience: 'api' })).toThrow(
+      '"tenants": An issuer template needs',
+    )
+    expect(() =>
+      createAuthenticator({ issuer: a.issuer, audience: 'api', tenants: ['x'] }),
+    ).toThrow(ConfigurationError)
+    expect(() =>
+      createAuthenticator({
+        issuer: `${a.url}/{tenant}/{tenant}`,
+        audience: 'api',
+        tenants: ['x'],
+      }),
+    ).toThrow('at most one {tenant}')
+    expect(() =>
+      createAuthenticator({ issuer: template(), audience: 'api', tenants: ['a/b'] }),
+    ).toThrow('"tenants.0"')
+    expect(() =>
+      createAuthenticator({
+        issuer: template(),
+        audience: 'api',
+        tenants: ['x'],
+        secret: 's'.repeat(32),
+      }),
+    ).toThrow('"secret"')
   })
 })
 
 describe('cognito preset through verification', () => {
   it('matches the audience against client_id and refuses ID tokens', async () => {
-    const auth = createAuthenticator({ issuer: a.issuer, audience: '1example23456789', jwksUri: a.jwksUri, claims: 'cognito' })
-    const access = claims({ iss: a.issuer, aud: undefined, client_id: '1example23456789', token_use: 'access', 'cognito:groups': ['admins'] })
-    await expect(auth.authenticate(bearer(await sign(keyA, access)))).resolves.toMatchObject({ roles: ['admins'] })
-    const other = await rejection(auth.authenticate(bearer(await sign(keyA, { ...access, client_id: 'another-app' }))))
+    const auth = createAuthenticator({
+      issuer: a.issuer,
+      audience: '1example23456789',
+      jwksUri: a.jwksUri,
+      claims: 'cognito',
+    })
+    const access = claims({
+      iss: a.issuer,
+      aud: undefined,
+      client_id: '1example23456789',
+      token_use: 'access',
+      'cognito:groups': ['admins'],
+    })
+    await expect(auth.authenticate(bearer(await sign(keyA, access)))).resolves.toMatchObject({
+      roles: ['admins'],
+    })
+    const other = await rejection(
+      auth.authenticate(bearer(await sign(keyA, { ...access, client_id: 'another-app' }))),
+    )
     expect(other.message).toBe('The access token is not meant for this audience')
-    const idToken = await rejection(auth.authenticate(bearer(await sign(keyA, { ...access, token_use: 'id', jti: 'x' }))))
+    const idToken = await rejection(
+      auth.authenticate(bearer(await sign(keyA, { ...access, token_use: 'id', jti: 'x' }))),
+    )
     expect(idToken.message).toBe('The token is not an access token')
   })
 })

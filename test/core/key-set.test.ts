@@ -61,7 +61,9 @@ describe('RemoteKeySet', () => {
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk, rsa.publicJwk]
     clock += 30_000
-    await Promise.all(Array.from({ length: 50 }, () => lookup(keys, { alg: 'RS256', kid: rotated.kid })))
+    await Promise.all(
+      Array.from({ length: 50 }, () => lookup(keys, { alg: 'RS256', kid: rotated.kid })),
+    )
     expect(server.jwksFetches()).toBe(2)
   })
 
@@ -84,7 +86,9 @@ describe('RemoteKeySet', () => {
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk]
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
     clock += 30_000
     await expect(lookup(keys, { alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
   })
@@ -107,7 +111,9 @@ describe('RemoteKeySet', () => {
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 503 }
     clock += 600_000 + 60_001
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
     server.behaviour = { kind: 'ok' }
     clock += 30_000
     await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
@@ -116,8 +122,12 @@ describe('RemoteKeySet', () => {
   it('answers 503 when the first fetch fails and retries only after the cooldown', async () => {
     server.behaviour = { kind: 'status', status: 404 }
     const keys = keySet()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
     expect(server.jwksFetches()).toBe(1)
   })
 
@@ -147,18 +157,25 @@ describe('RemoteKeySet', () => {
     server.behaviour = { kind: 'hang' }
     const keys = keySet({ timeoutDuration: 200 })
     const started = performance.now()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
   it('bounds an injected fetch that ignores the abort signal', async () => {
     const keys = keySet({ timeoutDuration: 100, fetch: () => new Promise<Response>(() => {}) })
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
   })
 
   it.each([
     ['an oversized body', { kind: 'body', body: Buffer.alloc(70_000, 32) }],
-    ['an oversized declared Content-Length', { kind: 'body', body: Buffer.alloc(70_000, 32), declareLength: true }],
+    [
+      'an oversized declared Content-Length',
+      { kind: 'body', body: Buffer.alloc(70_000, 32), declareLength: true },
+    ],
     ['an oversized streamed body', { kind: 'body', body: '{"keys":[' + ' '.repeat(70_000) + ']}' }],
     ['invalid JSON', { kind: 'body', body: '{"keys":' }],
     ['an HTML page', { kind: 'body', body: '<html>login</html>', contentType: 'text/html' }],
@@ -167,21 +184,31 @@ describe('RemoteKeySet', () => {
     ['a reset connection', { kind: 'reset' }],
   ] as const)('answers 503 for %s', async (_name, behaviour) => {
     server.behaviour = behaviour as never
-    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
   })
 
   it('refuses a key set with more than maxKeys keys', async () => {
     server.keys = Array.from({ length: 21 }, () => rsa.publicJwk)
-    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
   })
 
   it('never lets a key verify an algorithm it is not for', async () => {
     const keys = keySet()
     // The JWK says RS256: a PS256 or ES256 token cannot select it.
-    expect(await failure(lookup(keys, { alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(lookup(keys, { alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
+    expect(await failure(lookup(keys, { alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
     expect(await failure(lookup(keys, { kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
   })
 
   it('ignores encryption keys, private keys, weak RSA keys and malformed entries', async () => {
@@ -203,7 +230,18 @@ describe('RemoteKeySet', () => {
       { ...unlabelled, kid: 7 as never },
     ]
     const keys = keySet()
-    for (const kid of ['enc', 'ops', 'private', 'oct', 'tiny-e', 'weak', 'no-n', 'ec-no-y', 'okp-no-x', 'unknown-kty']) {
+    for (const kid of [
+      'enc',
+      'ops',
+      'private',
+      'oct',
+      'tiny-e',
+      'weak',
+      'no-n',
+      'ec-no-y',
+      'okp-no-x',
+      'unknown-kty',
+    ]) {
       expect(await failure(lookup(keys, { alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
     }
   })
@@ -211,11 +249,20 @@ describe('RemoteKeySet', () => {
   it('matches the curve as well as the key type, and tolerates a huge exponent', async () => {
     const ec = await createTestKey('ES256')
     const { kid: _kid, ...anonymous } = rsa.publicJwk
-    server.keys = [ec.publicJwk, { ...rsa.publicJwk, kid: 'big-e', e: 'AQAAAAAAAAE' }, { ...rsa.publicJwk, kid: 'alg-7', alg: 7 as never }, anonymous]
+    server.keys = [
+      ec.publicJwk,
+      { ...rsa.publicJwk, kid: 'big-e', e: 'AQAAAAAAAAE' },
+      { ...rsa.publicJwk, kid: 'alg-7', alg: 7 as never },
+      anonymous,
+    ]
     const keys = keySet()
-    expect(await failure(lookup(keys, { alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
     await expect(lookup(keys, { alg: 'ES256', kid: ec.kid })).resolves.toBeDefined()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
     await expect(lookup(keys, { alg: 'RS256', kid: 'big-e' })).resolves.toBeDefined()
   })
 
@@ -223,7 +270,10 @@ describe('RemoteKeySet', () => {
     const ec = await createTestKey('ES256', rsa.kid)
     server.keys = [rsa.publicJwk, ec.publicJwk]
     const keys = keySet()
-    const [a, b] = await Promise.all([lookup(keys, { alg: 'RS256', kid: rsa.kid }), lookup(keys, { alg: 'ES256', kid: rsa.kid })])
+    const [a, b] = await Promise.all([
+      lookup(keys, { alg: 'RS256', kid: rsa.kid }),
+      lookup(keys, { alg: 'ES256', kid: rsa.kid }),
+    ])
     expect(a).not.toBe(b)
   })
 
@@ -239,39 +289,45 @@ describe('RemoteKeySet', () => {
   it('answers 401 for key material the runtime cannot import', async () => {
     const offCurve = Buffer.alloc(32, 1).toString('base64url')
     server.keys = [{ kty: 'EC', crv: 'P-256', kid: 'bad', x: offCurve, y: offCurve }]
-    expect(await failure(lookup(keySet(), { alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(InvalidTokenError)
+    expect(await failure(lookup(keySet(), { alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
   })
 
   it('discovers jwks_uri from the OpenID configuration when none is configured', async () => {
     server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
-    await expect(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await expect(
+      lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }),
+    ).resolves.toBeDefined()
     expect(server.hits.get('/.well-known/openid-configuration')).toBe(1)
   })
 
   it('falls back to RFC 8414 metadata only when the OpenID document is missing', async () => {
     const keys = keySet({ jwksUri: undefined, issuer: `${server.issuer}/tenant` })
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(KeySetUnavailableError)
+    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
     expect(server.hits.get('/tenant/.well-known/openid-configuration')).toBe(1)
     expect(server.hits.get('/.well-known/oauth-authorization-server/tenant')).toBe(1)
   })
 
   it('does not fall back when the OpenID document is broken', async () => {
     server.discovery = { issuer: server.issuer }
-    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
-      KeySetUnavailableError,
-    )
+    expect(
+      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+    ).toBeInstanceOf(KeySetUnavailableError)
     expect(server.hits.get('/.well-known/oauth-authorization-server')).toBeUndefined()
   })
 
   it('answers 503 when discovery names another issuer or no usable jwks_uri', async () => {
     server.discovery = { issuer: 'https://evil.example', jwks_uri: server.jwksUri }
-    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
-      KeySetUnavailableError,
-    )
+    expect(
+      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+    ).toBeInstanceOf(KeySetUnavailableError)
     server.discovery = { issuer: server.issuer, jwks_uri: 'file:///etc/passwd' }
-    expect(await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
-      KeySetUnavailableError,
-    )
+    expect(
+      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+    ).toBeInstanceOf(KeySetUnavailableError)
     expect(server.jwksFetches()).toBe(0)
   })
 

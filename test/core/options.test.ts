@@ -38,21 +38,32 @@ describe('resolveOptions()', () => {
       audience: [],
       onDecision: 'log',
     })
-    for (const field of ['issuer', 'clockTolerance', 'timeoutDuration', 'algorithms.0', 'audience', 'onDecision']) {
+    for (const field of [
+      'issuer',
+      'clockTolerance',
+      'timeoutDuration',
+      'algorithms.0',
+      'audience',
+      'onDecision',
+    ]) {
       expect(message).toContain(`"${field}"`)
     }
   })
 
   it('refuses HS* algorithms without a secret and secrets shorter than 32 bytes', () => {
-    expect(messageOf({ ...base, algorithms: ['HS256'] })).toContain('"algorithms": HS256 need a configured secret')
-    expect(messageOf({ ...base, secret: 'short' })).toContain('"secret": Expected at least 32 bytes')
+    expect(messageOf({ ...base, algorithms: ['HS256'] })).toContain(
+      '"algorithms": HS256 need a configured secret',
+    )
+    expect(messageOf({ ...base, secret: 'short' })).toContain(
+      '"secret": Expected at least 32 bytes',
+    )
     expect(messageOf({ ...base, secret: new Uint8Array(8) })).toContain('"secret"')
   })
 
   it('refuses query tokens under the strict profile', () => {
-    expect(messageOf({ ...base, profile: 'strict', tokenLocations: ['header', 'query'] })).toContain(
-      '"tokenLocations"',
-    )
+    expect(
+      messageOf({ ...base, profile: 'strict', tokenLocations: ['header', 'query'] }),
+    ).toContain('"tokenLocations"')
   })
 
   it('applies secure defaults', () => {
@@ -72,7 +83,14 @@ describe('resolveOptions()', () => {
 
   it('requires the RFC 9068 claims under the strict profile', () => {
     const options = resolveOptions({ ...base, profile: 'strict', requiredClaims: ['tenant'] })
-    expect([...options.issuers[0]!.requiredClaims].sort()).toEqual(['client_id', 'exp', 'iat', 'jti', 'sub', 'tenant'])
+    expect([...options.issuers[0]!.requiredClaims].sort()).toEqual([
+      'client_id',
+      'exp',
+      'iat',
+      'jti',
+      'sub',
+      'tenant',
+    ])
   })
 
   it('defaults to HS* only when a secret is configured', () => {

@@ -7,17 +7,25 @@ const request: AuthRequest = { method: 'GET', headers: {} }
 
 describe('guardFor()', () => {
   it('turns each key into its guard and combines keys with AND', () => {
-    const guard = guardFor({ scope: 'orders:read', anyRole: ['admin', 'editor'], claims: { department: 'sales', level: [1, 2] } })
+    const guard = guardFor({
+      scope: 'orders:read',
+      anyRole: ['admin', 'editor'],
+      claims: { department: 'sales', level: [1, 2] },
+    })
     expect(guard.description).toBe(
       'allOf(requireScope(orders:read), requireAnyRole(admin, editor), requireClaim(department, "sales"), requireClaim(level, [1, 2]))',
     )
     expect(guard.evaluate(auth, request).allowed).toBe(true)
-    expect(guardFor({ scope: ['orders:read', 'orders:write'] }).evaluate(auth, request).allowed).toBe(false)
+    expect(
+      guardFor({ scope: ['orders:read', 'orders:write'] }).evaluate(auth, request).allowed,
+    ).toBe(false)
   })
 
   it('a single key is its guard, without a wrapper', () => {
     expect(guardFor({ role: 'editor' }).description).toBe('requireRole(editor)')
-    expect(guardFor({ anyScope: ['a', 'orders:read'] }).description).toBe('requireAnyScope(a, orders:read)')
+    expect(guardFor({ anyScope: ['a', 'orders:read'] }).description).toBe(
+      'requireAnyScope(a, orders:read)',
+    )
   })
 
   it('covers permissions, groups, tenant and ownership as data', () => {
@@ -29,17 +37,29 @@ describe('guardFor()', () => {
       tenant: { param: 'tenantId' },
       claimMatches: { sub: { param: 'userId' } },
     })
-    const req: AuthRequest = { method: 'GET', headers: {}, params: { tenantId: 'acme', userId: 'user-1' } }
+    const req: AuthRequest = {
+      method: 'GET',
+      headers: {},
+      params: { tenantId: 'acme', userId: 'user-1' },
+    }
     expect(guard.evaluate(authContext(), req).allowed).toBe(true)
-    expect(guard.evaluate(authContext(), { ...req, params: { tenantId: 'globex', userId: 'user-1' } }).reason).toContain('tenant does not match')
+    expect(
+      guard.evaluate(authContext(), { ...req, params: { tenantId: 'globex', userId: 'user-1' } })
+        .reason,
+    ).toContain('tenant does not match')
     expect(() => guardFor({ tenant: { cookie: 'x' } } as never)).toThrow('"tenant"')
   })
 
   it('nests allOf, anyOf and not', () => {
     const guard = guardFor({
-      anyOf: [{ role: 'admin' }, { allOf: [{ scope: 'orders:read' }, { not: { role: 'suspended' } }] }],
+      anyOf: [
+        { role: 'admin' },
+        { allOf: [{ scope: 'orders:read' }, { not: { role: 'suspended' } }] },
+      ],
     })
-    expect(guard.description).toBe('anyOf(requireRole(admin), allOf(requireScope(orders:read), not(requireRole(suspended))))')
+    expect(guard.description).toBe(
+      'anyOf(requireRole(admin), allOf(requireScope(orders:read), not(requireRole(suspended))))',
+    )
     expect(guard.evaluate(auth, request).allowed).toBe(true)
     expect(guard.evaluate({ ...auth, roles: ['suspended'] }, request).allowed).toBe(false)
   })

@@ -1,7 +1,10 @@
 import type { AuthContext } from 'oidc-guard'
 
 /** An AuthContext for guard unit tests, overridable field by field. */
-export function authContext(overrides: Partial<AuthContext> = {}, claims: Record<string, unknown> = {}): AuthContext {
+export function authContext(
+  overrides: Partial<AuthContext> = {},
+  claims: Record<string, unknown> = {},
+): AuthContext {
   return {
     token: 't',
     subject: 'user-1',
@@ -17,7 +20,14 @@ export function authContext(overrides: Partial<AuthContext> = {}, claims: Record
     emailVerified: undefined,
     name: undefined,
     expiresAt: 0,
-    claims: { sub: 'user-1', tenant: 'acme', groups: ['a', 'b'], level: 3, realm_access: { roles: ['x'] }, ...claims },
+    claims: {
+      sub: 'user-1',
+      tenant: 'acme',
+      groups: ['a', 'b'],
+      level: 3,
+      realm_access: { roles: ['x'] },
+      ...claims,
+    },
     ...overrides,
   }
 }

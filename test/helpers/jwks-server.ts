@@ -63,7 +63,9 @@ export async function startJwksServer(): Promise<JwksServer> {
       case 'body':
         res.writeHead(200, {
           'content-type': behaviour.contentType ?? 'application/json',
-          ...(behaviour.declareLength ? { 'content-length': String(Buffer.byteLength(behaviour.body)) } : {}),
+          ...(behaviour.declareLength
+            ? { 'content-length': String(Buffer.byteLength(behaviour.body)) }
+            : {}),
         })
         res.end(behaviour.body)
         return

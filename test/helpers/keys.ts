@@ -1,4 +1,11 @@
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose'
+import {
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose'
 
 export interface TestKey {
   readonly alg: string
@@ -11,7 +18,10 @@ export interface TestKey {
 let counter = 0
 
 /** A fresh signing key with its public JWK (kid and alg set). */
-export async function createTestKey(alg = 'RS256', kid = `key-${alg.toLowerCase()}-${++counter}`): Promise<TestKey> {
+export async function createTestKey(
+  alg = 'RS256',
+  kid = `key-${alg.toLowerCase()}-${++counter}`,
+): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
   return { alg, kid, privateKey, publicJwk }
@@ -43,8 +53,14 @@ export function claims(overrides: JWTPayload = {}): JWTPayload {
 }
 
 /** Signs claims with a test key; undefined claims are dropped. */
-export async function sign(key: TestKey, payload: JWTPayload, options: SignOptions = {}): Promise<string> {
-  const clean = Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined))
+export async function sign(
+  key: TestKey,
+  payload: JWTPayload,
+  options: SignOptions = {},
+): Promise<string> {
+  const clean = Object.fromEntries(
+    Object.entries(payload).filter(([, value]) => value !== undefined),
+  )
   return new SignJWT(clean)
     .setProtectedHeader({
       alg: key.alg,
@@ -57,15 +73,25 @@ export async function sign(key: TestKey, payload: JWTPayload, options: SignOptio
 
 /** Base64url of a JSON value, for hand-built tokens. */
 export function encodeSegment(value: unknown): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
+    'base64url',
+  )
 }
 
 /**
  * Signs any header and payload segment with an RS256 test key, bypassing jose's own checks, so
  * tests can build tokens a well-behaved library would refuse to produce.
  */
-export async function signRaw(key: TestKey, header: Record<string, unknown>, payloadSegment: string): Promise<string> {
+export async function signRaw(
+  key: TestKey,
+  header: Record<string, unknown>,
+  payloadSegment: string,
+): Promise<string> {
   const input = `${encodeSegment(header)}.${payloadSegment}`
-  const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, new TextEncoder().encode(input))
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    key.privateKey,
+    new TextEncoder().encode(input),
+  )
   return `${input}.${Buffer.from(signature).toString('base64url')}`
 }

@@ -9,17 +9,35 @@ export interface RawKey {
   readonly jwk: JWK
 }
 
-export function rawRsaKey(kid: string, modulusLength = 2048, publicExponent = 65537, alg = 'RS256'): RawKey {
+export function rawRsaKey(
+  kid: string,
+  modulusLength = 2048,
+  publicExponent = 65537,
+  alg = 'RS256',
+): RawKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent })
-  return { privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } }
+  return {
+    privateKey,
+    publicKey,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
+  }
 }
 
 export function rawEcKey(kid: string): RawKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return { privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' } }
+  return {
+    privateKey,
+    publicKey,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
+  }
 }
 
-const DIGEST: Record<string, string> = { RS256: 'sha256', PS256: 'sha256', ES256: 'sha256', HS256: 'sha256' }
+const DIGEST: Record<string, string> = {
+  RS256: 'sha256',
+  PS256: 'sha256',
+  ES256: 'sha256',
+  HS256: 'sha256',
+}
 
 /**
  * Builds a compact JWS from any header and payload (objects are JSON-encoded; strings are used
@@ -29,7 +47,9 @@ export function rawJws(
   key: RawKey,
   header: Record<string, unknown> | string,
   payload: Record<string, unknown> | string,
-  signAs: 'RS256' | 'PS256' | 'ES256' = (typeof header === 'object' ? header.alg : 'RS256') as 'RS256',
+  signAs: 'RS256' | 'PS256' | 'ES256' = (typeof header === 'object'
+    ? header.alg
+    : 'RS256') as 'RS256',
 ): string {
   const input = `${encodeSegment(header)}.${encodeSegment(payload)}`
   const options =

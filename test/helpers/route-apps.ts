@@ -50,7 +50,12 @@ export async function buildApp(framework: Framework, routes: RouteSpec[]): Promi
     const app = express()
     for (const route of routes) {
       const guards = (route.guards?.(onExpress) ?? []) as express.RequestHandler[]
-      app.get(route.path, onExpress.authenticate(route.options), ...guards, (req, res) => void res.json(describeAuth(req.auth)))
+      app.get(
+        route.path,
+        onExpress.authenticate(route.options),
+        ...guards,
+        (req, res) => void res.json(describeAuth(req.auth)),
+      )
     }
     return listen(createServer(app))
   }
@@ -72,7 +77,11 @@ export async function buildApp(framework: Framework, routes: RouteSpec[]): Promi
     await app.register(async (scope) => {
       await scope.register(onFastify.authenticate, route.options)
       const guards = (route.guards?.(onFastify) ?? []) as onFastify.AuthHook[]
-      scope.get(route.path, { onRequest: scope.authenticate, preHandler: guards }, async (request) => describeAuth(request.auth))
+      scope.get(
+        route.path,
+        { onRequest: scope.authenticate, preHandler: guards },
+        async (request) => describeAuth(request.auth),
+      )
     })
   }
   await app.ready()

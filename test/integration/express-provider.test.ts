@@ -18,12 +18,23 @@ afterEach(() => provider.setJwksAvailable(true))
 function ordersApi(overrides: Partial<SingleIssuerOptions> = {}) {
   const app = express()
   app.get('/health', (_req, res) => void res.json({ ok: true }))
-  app.get('/orders', authenticate({ issuer: provider.issuer, audience: RESOURCE, ...overrides }), requireScope('orders:read'), (req, res) => {
-    res.json({ client: req.auth?.clientId, roles: req.auth?.roles })
-  })
-  app.post('/orders', authenticate({ issuer: provider.issuer, audience: RESOURCE, ...overrides }), requireScope('orders:write'), requireRole('editor'), (_req, res) => {
-    res.status(201).json({ created: true })
-  })
+  app.get(
+    '/orders',
+    authenticate({ issuer: provider.issuer, audience: RESOURCE, ...overrides }),
+    requireScope('orders:read'),
+    (req, res) => {
+      res.json({ client: req.auth?.clientId, roles: req.auth?.roles })
+    },
+  )
+  app.post(
+    '/orders',
+    authenticate({ issuer: provider.issuer, audience: RESOURCE, ...overrides }),
+    requireScope('orders:write'),
+    requireRole('editor'),
+    (_req, res) => {
+      res.status(201).json({ created: true })
+    },
+  )
   return app
 }
 
@@ -38,12 +49,16 @@ function withKid(token: string, kid: string): string {
 describe('Express against a real OpenID provider (oidc-provider)', () => {
   it('accepts client_credentials JWT access tokens by discovery, with scopes and roles', async () => {
     const app = ordersApi()
-    const response = await request(app).get('/orders').set('Authorization', `Bearer ${await provider.token('reader')}`)
+    const response = await request(app)
+      .get('/orders')
+      .set('Authorization', `Bearer ${await provider.token('reader')}`)
     expect(response.status).toBe(200)
     expect(response.body).toEqual({ client: 'reader', roles: ['viewer'] })
     const writer = await provider.token('writer')
     await request(app).post('/orders').set('Authorization', `Bearer ${writer}`).expect(201)
-    const denied = await request(app).post('/orders').set('Authorization', `Bearer ${await provider.token('reader')}`)
+    const denied = await request(app)
+      .post('/orders')
+      .set('Authorization', `Bearer ${await provider.token('reader')}`)
     expect(denied.status).toBe(403)
     expect(denied.headers['www-authenticate']).toContain('scope="orders:write"')
   })
@@ -65,10 +80,16 @@ describe('Express against a real OpenID provider (oidc-provider)', () => {
     const old = await provider.token('reader')
     await request(app).get('/orders').set('Authorization', `Bearer ${old}`).expect(200)
     await provider.rotateKeys({ keepPrevious: false })
-    await request(app).get('/orders').set('Authorization', `Bearer ${await provider.token('reader')}`).expect(200)
+    await request(app)
+      .get('/orders')
+      .set('Authorization', `Bearer ${await provider.token('reader')}`)
+      .expect(200)
     const refused = await request(app).get('/orders').set('Authorization', `Bearer ${old}`)
     expect(refused.status).toBe(401)
-    expect(refused.body).toEqual({ error: 'invalid_token', error_description: 'No key of the issuer matches the access token' })
+    expect(refused.body).toEqual({
+      error: 'invalid_token',
+      error_description: 'No key of the issuer matches the access token',
+    })
   })
 
   it('keeps serving with cached keys when the JWKS endpoint goes down, and answers 503 for keys it cannot get', async () => {
@@ -88,7 +109,10 @@ describe('Express against a real OpenID provider (oidc-provider)', () => {
     expect(unavailable.status).toBe(503)
     expect(unavailable.headers['retry-after']).toBe('1')
     expect(unavailable.headers['www-authenticate']).toBeUndefined()
-    expect(unavailable.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The signing keys are temporarily unavailable' })
+    expect(unavailable.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The signing keys are temporarily unavailable',
+    })
     provider.setJwksAvailable(true)
     await sleep(150)
     await request(app).get('/orders').set('Authorization', `Bearer ${rotated}`).expect(200)
@@ -100,7 +124,11 @@ describe('Express against a real OpenID provider (oidc-provider)', () => {
     await request(app).get('/orders').set('Authorization', `Bearer ${token}`).expect(200)
     const fetchesBefore = provider.jwksFetches()
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => request(app).get('/orders').set('Authorization', `Bearer ${withKid(token, `made-up-${i}`)}`)),
+      Array.from({ length: 200 }, (_, i) =>
+        request(app)
+          .get('/orders')
+          .set('Authorization', `Bearer ${withKid(token, `made-up-${i}`)}`),
+      ),
     )
     expect(responses.every((response) => response.status === 401)).toBe(true)
     expect(provider.jwksFetches() - fetchesBefore).toBeLessThanOrEqual(1)
@@ -112,7 +140,9 @@ describe('Express against a real OpenID provider (oidc-provider)', () => {
     jwks.behaviour = { kind: 'hang' }
     const app = ordersApi({ jwksUri: jwks.jwksUri, timeoutDuration: 300 })
     const started = performance.now()
-    const response = await request(app).get('/orders').set('Authorization', `Bearer ${await provider.token('reader')}`)
+    const response = await request(app)
+      .get('/orders')
+      .set('Authorization', `Bearer ${await provider.token('reader')}`)
     const elapsed = performance.now() - started
     expect(response.status).toBe(503)
     expect(elapsed).toBeLessThan(3_000)

@@ -1,8 +1,19 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthenticateOptions } from 'oidc-guard'
-import { DEFAULT_CLIENTS, RESOURCE, startProvider, type TestClient, type TestProvider } from '../helpers/provider.js'
-import { buildApp, FRAMEWORK_NAMES, type RouteSpec, type RunningApp } from '../helpers/route-apps.js'
+import {
+  DEFAULT_CLIENTS,
+  RESOURCE,
+  startProvider,
+  type TestClient,
+  type TestProvider,
+} from '../helpers/provider.js'
+import {
+  buildApp,
+  FRAMEWORK_NAMES,
+  type RouteSpec,
+  type RunningApp,
+} from '../helpers/route-apps.js'
 
 // Clients whose tokens oidc-provider shapes like each provider's (through extra token claims).
 const PRESET_CLIENTS: TestClient[] = [
@@ -10,18 +21,47 @@ const PRESET_CLIENTS: TestClient[] = [
   {
     clientId: 'keycloak-client',
     scopes: 'orders:read',
-    extraClaims: { azp: 'orders-web', realm_access: { roles: ['staff'] }, resource_access: { 'orders-api': { roles: ['admin'] } } },
+    extraClaims: {
+      azp: 'orders-web',
+      realm_access: { roles: ['staff'] },
+      resource_access: { 'orders-api': { roles: ['admin'] } },
+    },
   },
   {
     clientId: 'auth0-client',
     scopes: 'orders:read',
-    extraClaims: { permissions: ['read:orders', 'delete:orders'], 'https://example.com/roles': ['admin'], org_id: 'org_42' },
+    extraClaims: {
+      permissions: ['read:orders', 'delete:orders'],
+      'https://example.com/roles': ['admin'],
+      org_id: 'org_42',
+    },
   },
-  { clientId: 'okta-client', scopes: 'orders:read', extraClaims: { scp: ['orders:read', 'profile'], groups: ['Sales'], cid: '0oa-okta' } },
-  { clientId: 'entra-client', scopes: 'orders:read', extraClaims: { scp: 'Orders.Read Orders.Write', tid: 'tid-123', appid: 'app-9', azp: undefined } },
-  { clientId: 'cognito-client', scopes: 'orders:read', extraClaims: { 'cognito:groups': ['admins'], token_use: 'access' } },
+  {
+    clientId: 'okta-client',
+    scopes: 'orders:read',
+    extraClaims: { scp: ['orders:read', 'profile'], groups: ['Sales'], cid: '0oa-okta' },
+  },
+  {
+    clientId: 'entra-client',
+    scopes: 'orders:read',
+    extraClaims: {
+      scp: 'Orders.Read Orders.Write',
+      tid: 'tid-123',
+      appid: 'app-9',
+      azp: undefined,
+    },
+  },
+  {
+    clientId: 'cognito-client',
+    scopes: 'orders:read',
+    extraClaims: { 'cognito:groups': ['admins'], token_use: 'access' },
+  },
   { clientId: 'cognito-id', scopes: 'orders:read', extraClaims: { token_use: 'id' } },
-  { clientId: 'google-client', scopes: 'orders:read', extraClaims: { email: 'ada@acme.example', email_verified: true, hd: 'acme.example' } },
+  {
+    clientId: 'google-client',
+    scopes: 'orders:read',
+    extraClaims: { email: 'ada@acme.example', email_verified: true, hd: 'acme.example' },
+  },
 ]
 
 let a: TestProvider
@@ -60,17 +100,53 @@ function routes(): RouteSpec[] {
   }
   return [
     { path: '/multi', options: multi },
-    { path: '/tenants/:tenantId/orders', options: template, guards: (g) => [g.requireTenant({ param: 'tenantId' })] },
-    { path: '/tenants/:tenantId/declared', options: template, guards: (g) => [g.guard({ tenant: { param: 'tenantId' }, scope: 'orders:read' })] },
-    { path: '/users/:userId', options: multi, guards: (g) => [g.requireClaimMatches('sub', { param: 'userId' })] },
-    { path: '/presets/keycloak', options: preset({ preset: 'keycloak', clientRoles: 'orders-api' }), guards: (g) => [g.requireRole('admin')] },
-    { path: '/presets/auth0', options: preset({ preset: 'auth0', namespace: 'https://example.com/' }), guards: (g) => [g.requirePermission('read:orders')] },
-    { path: '/presets/auth0-delete-all', options: preset('auth0'), guards: (g) => [g.requirePermission('delete:all')] },
+    {
+      path: '/tenants/:tenantId/orders',
+      options: template,
+      guards: (g) => [g.requireTenant({ param: 'tenantId' })],
+    },
+    {
+      path: '/tenants/:tenantId/declared',
+      options: template,
+      guards: (g) => [g.guard({ tenant: { param: 'tenantId' }, scope: 'orders:read' })],
+    },
+    {
+      path: '/users/:userId',
+      options: multi,
+      guards: (g) => [g.requireClaimMatches('sub', { param: 'userId' })],
+    },
+    {
+      path: '/presets/keycloak',
+      options: preset({ preset: 'keycloak', clientRoles: 'orders-api' }),
+      guards: (g) => [g.requireRole('admin')],
+    },
+    {
+      path: '/presets/auth0',
+      options: preset({ preset: 'auth0', namespace: 'https://example.com/' }),
+      guards: (g) => [g.requirePermission('read:orders')],
+    },
+    {
+      path: '/presets/auth0-delete-all',
+      options: preset('auth0'),
+      guards: (g) => [g.requirePermission('delete:all')],
+    },
     { path: '/presets/okta', options: preset('okta'), guards: (g) => [g.requireGroup('Sales')] },
-    { path: '/presets/entra', options: preset('entra'), guards: (g) => [g.requireScope('Orders.Write')] },
-    { path: '/presets/cognito', options: preset('cognito', 'cognito-client'), guards: (g) => [g.requireRole('admins')] },
+    {
+      path: '/presets/entra',
+      options: preset('entra'),
+      guards: (g) => [g.requireScope('Orders.Write')],
+    },
+    {
+      path: '/presets/cognito',
+      options: preset('cognito', 'cognito-client'),
+      guards: (g) => [g.requireRole('admins')],
+    },
     { path: '/presets/cognito-id', options: preset('cognito', 'cognito-id') },
-    { path: '/presets/google', options: preset('google'), guards: (g) => [g.requireClaim('email_verified', true)] },
+    {
+      path: '/presets/google',
+      options: preset('google'),
+      guards: (g) => [g.requireClaim('email_verified', true)],
+    },
   ]
 }
 
@@ -89,7 +165,11 @@ describe.each(FRAMEWORK_NAMES)('federation on %s', (framework) => {
   it('accepts tokens of both configured issuers, each mapped by its own preset', async () => {
     const fromA = await get('/multi', await a.token('writer'))
     expect(fromA.status).toBe(200)
-    expect(fromA.body).toMatchObject({ issuer: a.issuer, scopes: ['orders:read', 'orders:write'], tenant: 'acme' })
+    expect(fromA.body).toMatchObject({
+      issuer: a.issuer,
+      scopes: ['orders:read', 'orders:write'],
+      tenant: 'acme',
+    })
     const fromB = await get('/multi', await b.token('reader', undefined, B_AUDIENCE))
     expect(fromB.status).toBe(200)
     expect(fromB.body).toMatchObject({ issuer: b.issuer, clientId: 'reader' })
@@ -128,12 +208,41 @@ describe.each(FRAMEWORK_NAMES)('federation on %s', (framework) => {
   })
 
   it.each([
-    ['keycloak', 'keycloak-client', { roles: ['staff', 'admin'], clientId: 'orders-web', scopes: ['orders:read'] }],
-    ['auth0', 'auth0-client', { permissions: ['read:orders', 'delete:orders'], roles: ['admin'], tenant: 'org_42', scopes: ['orders:read'] }],
-    ['okta', 'okta-client', { scopes: ['orders:read', 'profile'], groups: ['Sales'], clientId: '0oa-okta' }],
-    ['entra', 'entra-client', { scopes: ['Orders.Read', 'Orders.Write'], tenant: 'tid-123', clientId: 'app-9' }],
-    ['cognito', 'cognito-client', { roles: ['admins'], groups: ['admins'], clientId: 'cognito-client' }],
-    ['google', 'google-client', { email: 'ada@acme.example', emailVerified: true, tenant: 'acme.example' }],
+    [
+      'keycloak',
+      'keycloak-client',
+      { roles: ['staff', 'admin'], clientId: 'orders-web', scopes: ['orders:read'] },
+    ],
+    [
+      'auth0',
+      'auth0-client',
+      {
+        permissions: ['read:orders', 'delete:orders'],
+        roles: ['admin'],
+        tenant: 'org_42',
+        scopes: ['orders:read'],
+      },
+    ],
+    [
+      'okta',
+      'okta-client',
+      { scopes: ['orders:read', 'profile'], groups: ['Sales'], clientId: '0oa-okta' },
+    ],
+    [
+      'entra',
+      'entra-client',
+      { scopes: ['Orders.Read', 'Orders.Write'], tenant: 'tid-123', clientId: 'app-9' },
+    ],
+    [
+      'cognito',
+      'cognito-client',
+      { roles: ['admins'], groups: ['admins'], clientId: 'cognito-client' },
+    ],
+    [
+      'google',
+      'google-client',
+      { email: 'ada@acme.example', emailVerified: true, tenant: 'acme.example' },
+    ],
   ])('maps %s-shaped tokens from the real provider', async (name, client, expected) => {
     const response = await get(`/presets/${name}`, await a.token(client))
     expect(response.status).toBe(200)
@@ -151,14 +260,30 @@ describe.each(FRAMEWORK_NAMES)('federation on %s', (framework) => {
 describe('federation under partial outage', () => {
   it("one issuer's JWKS down does not affect the other", async () => {
     const app = await buildApp('express', [
-      { path: '/multi', options: { issuers: [{ issuer: a.issuer, audience: RESOURCE }, { issuer: b.issuer, audience: B_AUDIENCE }] } },
+      {
+        path: '/multi',
+        options: {
+          issuers: [
+            { issuer: a.issuer, audience: RESOURCE },
+            { issuer: b.issuer, audience: B_AUDIENCE },
+          ],
+        },
+      },
     ])
     try {
       b.setJwksAvailable(false)
-      await request(app.server).get('/multi').set('Authorization', `Bearer ${await a.token('reader')}`).expect(200)
-      const down = await request(app.server).get('/multi').set('Authorization', `Bearer ${await b.token('reader', undefined, B_AUDIENCE)}`)
+      await request(app.server)
+        .get('/multi')
+        .set('Authorization', `Bearer ${await a.token('reader')}`)
+        .expect(200)
+      const down = await request(app.server)
+        .get('/multi')
+        .set('Authorization', `Bearer ${await b.token('reader', undefined, B_AUDIENCE)}`)
       expect(down.status).toBe(503)
-      await request(app.server).get('/multi').set('Authorization', `Bearer ${await a.token('writer')}`).expect(200)
+      await request(app.server)
+        .get('/multi')
+        .set('Authorization', `Bearer ${await a.token('writer')}`)
+        .expect(200)
     } finally {
       b.setJwksAvailable(true)
       await app.close()

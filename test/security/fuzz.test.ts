@@ -23,7 +23,14 @@ beforeAll(async () => {
   idp.keys = [key.jwk]
   auth = createAuthenticator({ issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri })
   const now = Math.floor(Date.now() / 1000)
-  claims = { iss: idp.issuer, aud: 'api', sub: 'u', iat: now, exp: now + 3600, scope: 'orders:read' }
+  claims = {
+    iss: idp.issuer,
+    aud: 'api',
+    sub: 'u',
+    iat: now,
+    exp: now + 3600,
+    scope: 'orders:read',
+  }
   valid = rawJws(key, { alg: 'RS256', kid: 'k', typ: 'at+jwt' }, claims)
   await expect(auth.authenticate(bearer(valid))).resolves.toBeDefined()
 })
@@ -39,7 +46,8 @@ async function refusal(promise: Promise<unknown>): Promise<void> {
     await promise
   } catch (error) {
     if (!isOidcGuardError(error)) throw new Error(`not an oidc-guard error: ${String(error)}`)
-    if (error.status !== 400 && error.status !== 401) throw new Error(`unexpected status ${error.status}`)
+    if (error.status !== 400 && error.status !== 401)
+      throw new Error(`unexpected status ${error.status}`)
     return
   }
   throw new Error('a mutated token was accepted')
@@ -51,8 +59,13 @@ describe('mutations of a valid token never verify', () => {
       fc.asyncProperty(fc.nat({ max: 10_000 }), fc.nat({ max: 63 }), async (at, replacement) => {
         const index = at % valid.length
         if (valid[index] === '.') return
-        const char = ALPHABET[replacement] === valid[index] ? ALPHABET[(replacement + 1) % 64] : ALPHABET[replacement]
-        await refusal(auth.authenticate(bearer(`${valid.slice(0, index)}${char}${valid.slice(index + 1)}`)))
+        const char =
+          ALPHABET[replacement] === valid[index]
+            ? ALPHABET[(replacement + 1) % 64]
+            : ALPHABET[replacement]
+        await refusal(
+          auth.authenticate(bearer(`${valid.slice(0, index)}${char}${valid.slice(index + 1)}`)),
+        )
       }),
       { numRuns: RUNS },
     )
@@ -61,13 +74,20 @@ describe('mutations of a valid token never verify', () => {
   it('any flipped bit in the decoded header, payload or signature', async () => {
     const parts = valid.split('.').map((part) => Buffer.from(part, 'base64url'))
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: 2 }), fc.nat({ max: 100_000 }), fc.nat({ max: 7 }), async (part, at, bit) => {
-        const bytes = Buffer.from(parts[part] as Buffer)
-        const offset = at % bytes.length
-        bytes[offset] = (bytes[offset] as number) ^ (1 << bit)
-        const mutated = parts.map((original, index) => (index === part ? bytes : original).toString('base64url')).join('.')
-        await refusal(auth.authenticate(bearer(mutated)))
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: 2 }),
+        fc.nat({ max: 100_000 }),
+        fc.nat({ max: 7 }),
+        async (part, at, bit) => {
+          const bytes = Buffer.from(parts[part] as Buffer)
+          const offset = at % bytes.length
+          bytes[offset] = (bytes[offset] as number) ^ (1 << bit)
+          const mutated = parts
+            .map((original, index) => (index === part ? bytes : original).toString('base64url'))
+            .join('.')
+          await refusal(auth.authenticate(bearer(mutated)))
+        },
+      ),
       { numRuns: RUNS },
     )
   })
@@ -75,11 +95,14 @@ describe('mutations of a valid token never verify', () => {
   it('swapped, dropped or repeated segments', async () => {
     const parts = valid.split('.')
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 6 }), async (order) => {
-        const candidate = order.map((index) => parts[index]).join('.')
-        if (candidate === valid) return
-        await refusal(auth.authenticate(bearer(candidate)))
-      }),
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 6 }),
+        async (order) => {
+          const candidate = order.map((index) => parts[index]).join('.')
+          if (candidate === valid) return
+          await refusal(auth.authenticate(bearer(candidate)))
+        },
+      ),
       { numRuns: RUNS },
     )
   })
@@ -88,7 +111,11 @@ describe('mutations of a valid token never verify', () => {
     const [header, , signature] = valid.split('.') as [string, string, string]
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ space: fc.constantFrom(0, 1, 2, '\t'), claim: fc.constantFrom('scope', 'sub', 'aud', 'exp', 'roles', 'iss'), value: fc.jsonValue() }),
+        fc.record({
+          space: fc.constantFrom(0, 1, 2, '\t'),
+          claim: fc.constantFrom('scope', 'sub', 'aud', 'exp', 'roles', 'iss'),
+          value: fc.jsonValue(),
+        }),
         async ({ space, claim, value }) => {
           const changed = { ...claims, [claim]: value }
           const payload = encodeSegment(JSON.stringify(changed, null, space))
@@ -102,11 +129,15 @@ describe('mutations of a valid token never verify', () => {
 
   it('any header and claims signed with the real key but not a valid access token for us', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), async (extraHeader, payload) => {
-        // Random claims never carry our issuer and audience together.
-        const token = rawJws(key, { ...extraHeader, alg: 'RS256', kid: 'k' }, payload)
-        await refusal(auth.authenticate(bearer(token)))
-      }),
+      fc.asyncProperty(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        async (extraHeader, payload) => {
+          // Random claims never carry our issuer and audience together.
+          const token = rawJws(key, { ...extraHeader, alg: 'RS256', kid: 'k' }, payload)
+          await refusal(auth.authenticate(bearer(token)))
+        },
+      ),
       { numRuns: 200 },
     )
   })
@@ -116,10 +147,19 @@ describe('random input always ends in one of our own errors', () => {
   it('random Authorization values and header sets', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic', ''), fc.string().map((s) => `Bearer ${s}`)),
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic', ''),
+          fc.string().map((s) => `Bearer ${s}`),
+        ),
         fc.array(fc.string(), { maxLength: 6 }),
         async (authorization, rawHeaders) => {
-          const request = { method: 'GET', headers: { authorization }, rawHeaders: rawHeaders.length % 2 === 0 ? rawHeaders : undefined }
+          const request = {
+            method: 'GET',
+            headers: { authorization },
+            rawHeaders: rawHeaders.length % 2 === 0 ? rawHeaders : undefined,
+          }
           await refusal(auth.authenticate(request))
         },
       ),
@@ -141,19 +181,31 @@ describe('random input always ends in one of our own errors', () => {
 describe.each(FRAMEWORK_NAMES)('random requests over HTTP on %s', (framework) => {
   let app: RunningApp
   beforeAll(async () => {
-    app = await buildApp(framework, [{ path: '/orders', options: { issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri } }])
+    app = await buildApp(framework, [
+      { path: '/orders', options: { issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri } },
+    ])
   })
   afterAll(() => app.close())
 
   it('answer 400 or 401, never 500, and the server keeps serving', async () => {
     // Visible ASCII and spaces: what an HTTP client can put in a header.
-    const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 300 })
+    const headerValue = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+      maxLength: 300,
+    })
     await fc.assert(
-      fc.asyncProperty(fc.oneof(headerValue, headerValue.map((s) => `Bearer ${s}`), fc.constant(`Bearer ${valid}x`)), async (value) => {
-        const response = await request(app.server).get('/orders').set('Authorization', value)
-        expect([400, 401]).toContain(response.status)
-        expect(response.body.error).toMatch(/^(invalid_request|invalid_token|unauthorized)$/)
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          headerValue,
+          headerValue.map((s) => `Bearer ${s}`),
+          fc.constant(`Bearer ${valid}x`),
+        ),
+        async (value) => {
+          const response = await request(app.server).get('/orders').set('Authorization', value)
+          expect([400, 401]).toContain(response.status)
+          expect(response.body.error).toMatch(/^(invalid_request|invalid_token|unauthorized)$/)
+        },
+      ),
       { numRuns: 150 },
     )
     const ok = await request(app.server).get('/orders').set('Authorization', `Bearer ${valid}`)

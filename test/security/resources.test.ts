@@ -19,8 +19,16 @@ beforeAll(async () => {
 })
 afterAll(() => idp.close())
 
-const claimsFor = (iss: string, extra: Record<string, unknown> = {}) => ({ iss, aud: 'api', sub: 'u', iat: now(), exp: now() + 600, ...extra })
-const tokenFor = (iss: string, extra: Record<string, unknown> = {}) => rawJws(key, { alg: 'RS256', kid: 'k', typ: 'at+jwt' }, claimsFor(iss, extra))
+const claimsFor = (iss: string, extra: Record<string, unknown> = {}) => ({
+  iss,
+  aud: 'api',
+  sub: 'u',
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+})
+const tokenFor = (iss: string, extra: Record<string, unknown> = {}) =>
+  rawJws(key, { alg: 'RS256', kid: 'k', typ: 'at+jwt' }, claimsFor(iss, extra))
 const bearer = (token: string) => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
 
 async function settle(promise: Promise<unknown>): Promise<unknown> {
@@ -39,45 +47,92 @@ describe('hostile and failing JWKS endpoints, over HTTP', () => {
   const cases = [
     { name: 'hangs', behaviour: { kind: 'hang' }, status: 503 },
     { name: 'answers after the timeout', behaviour: { kind: 'slow', delayMs: 3_000 }, status: 503 },
-    { name: 'returns 20 MB', behaviour: { kind: 'body', body: Buffer.alloc(20 * 1024 * 1024, 0x20) }, status: 503 },
-    { name: 'declares 20 MB', behaviour: { kind: 'body', body: Buffer.alloc(20 * 1024 * 1024, 0x20), declareLength: true }, status: 503 },
+    {
+      name: 'returns 20 MB',
+      behaviour: { kind: 'body', body: Buffer.alloc(20 * 1024 * 1024, 0x20) },
+      status: 503,
+    },
+    {
+      name: 'declares 20 MB',
+      behaviour: { kind: 'body', body: Buffer.alloc(20 * 1024 * 1024, 0x20), declareLength: true },
+      status: 503,
+    },
     { name: 'returns invalid JSON', behaviour: { kind: 'body', body: '{"keys":[{' }, status: 503 },
-    { name: 'returns an HTML login page', behaviour: { kind: 'body', body: '<!doctype html><form>', contentType: 'text/html' }, status: 503 },
-    { name: 'redirects elsewhere', behaviour: { kind: 'redirect', location: 'http://127.0.0.1:9/keys' }, status: 503 },
+    {
+      name: 'returns an HTML login page',
+      behaviour: { kind: 'body', body: '<!doctype html><form>', contentType: 'text/html' },
+      status: 503,
+    },
+    {
+      name: 'redirects elsewhere',
+      behaviour: { kind: 'redirect', location: 'http://127.0.0.1:9/keys' },
+      status: 503,
+    },
     { name: 'answers 500', behaviour: { kind: 'status', status: 500 }, status: 503 },
     { name: 'resets the connection', behaviour: { kind: 'reset' }, status: 503 },
-    { name: 'publishes thousands of keys', keys: () => Array.from({ length: 5_000 }, (_, i) => ({ ...key.jwk, kid: `k${i}` })), status: 503 },
-    { name: 'publishes the key with the wrong type', keys: () => [{ kty: 'EC', crv: 'P-256', kid: 'k', x: 'AAAA', y: 'AAAA' }], status: 401 },
-    { name: 'publishes the key for encryption only', keys: () => [{ ...key.jwk, use: 'enc' }], status: 401 },
+    {
+      name: 'publishes thousands of keys',
+      keys: () => Array.from({ length: 5_000 }, (_, i) => ({ ...key.jwk, kid: `k${i}` })),
+      status: 503,
+    },
+    {
+      name: 'publishes the key with the wrong type',
+      keys: () => [{ kty: 'EC', crv: 'P-256', kid: 'k', x: 'AAAA', y: 'AAAA' }],
+      status: 401,
+    },
+    {
+      name: 'publishes the key for encryption only',
+      keys: () => [{ ...key.jwk, use: 'enc' }],
+      status: 401,
+    },
   ] as const
 
-  it.each(cases)('answers $status within the timeout when the JWKS endpoint $name, and /health keeps answering', async (testCase) => {
-    const jwks = await startJwksServer()
-    if ('behaviour' in testCase) jwks.behaviour = testCase.behaviour as never
-    jwks.keys = 'keys' in testCase ? (testCase.keys() as never) : [key.jwk]
-    const app = express()
-    app.get('/health', (_req, res) => void res.json({ ok: true }))
-    app.get('/orders', authenticate({ issuer: idp.issuer, audience: 'api', jwksUri: jwks.jwksUri, timeoutDuration: 500 }), (_req, res) => void res.json({}))
-    const heapBefore = process.memoryUsage().heapUsed
-    const started = performance.now()
-    const pending = request(app).get('/orders').set('Authorization', `Bearer ${tokenFor(idp.issuer)}`)
-    const health = await request(app).get('/health')
-    expect(health.status).toBe(200)
-    const response = await pending
-    const elapsed = performance.now() - started
-    expect(response.status).toBe(testCase.status)
-    // Timeout 500 ms; a generous margin for a loaded CI machine.
-    expect(elapsed).toBeLessThan(2_500)
-    // The 20 MB bodies were cut at maxResponseSize, not buffered.
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(15 * 1024 * 1024)
-    await jwks.close()
-  })
+  it.each(cases)(
+    'answers $status within the timeout when the JWKS endpoint $name, and /health keeps answering',
+    async (testCase) => {
+      const jwks = await startJwksServer()
+      if ('behaviour' in testCase) jwks.behaviour = testCase.behaviour as never
+      jwks.keys = 'keys' in testCase ? (testCase.keys() as never) : [key.jwk]
+      const app = express()
+      app.get('/health', (_req, res) => void res.json({ ok: true }))
+      app.get(
+        '/orders',
+        authenticate({
+          issuer: idp.issuer,
+          audience: 'api',
+          jwksUri: jwks.jwksUri,
+          timeoutDuration: 500,
+        }),
+        (_req, res) => void res.json({}),
+      )
+      const heapBefore = process.memoryUsage().heapUsed
+      const started = performance.now()
+      const pending = request(app)
+        .get('/orders')
+        .set('Authorization', `Bearer ${tokenFor(idp.issuer)}`)
+      const health = await request(app).get('/health')
+      expect(health.status).toBe(200)
+      const response = await pending
+      const elapsed = performance.now() - started
+      expect(response.status).toBe(testCase.status)
+      // Timeout 500 ms; a generous margin for a loaded CI machine.
+      expect(elapsed).toBeLessThan(2_500)
+      // The 20 MB bodies were cut at maxResponseSize, not buffered.
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(15 * 1024 * 1024)
+      await jwks.close()
+    },
+  )
 })
 
 describe('bounded resources', () => {
   it('100,000 distinct valid tokens leave at most tokenCacheSize verified tokens', async () => {
     const secret = Buffer.alloc(32, 7)
-    const auth = createAuthenticator({ issuer: idp.issuer, audience: 'api', secret, tokenCacheSize: 10_000 })
+    const auth = createAuthenticator({
+      issuer: idp.issuer,
+      audience: 'api',
+      secret,
+      tokenCacheSize: 10_000,
+    })
     const header = encodeSegment({ alg: 'HS256', typ: 'at+jwt' })
     const base = claimsFor(idp.issuer)
     // Batches of concurrent requests: WebCrypto verifies on the thread pool, so one at a time
@@ -111,8 +166,18 @@ describe('bounded resources', () => {
     const auth = createAuthenticator({
       issuers: [
         { issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri },
-        { issuer: `${idp.url}/realms/{tenant}`, audience: 'api', jwksUri: idp.jwksUri, resolveTenant: () => ((resolverCalls += 1), false) },
-        { issuer: `${idp.url}/allow/{tenant}`, audience: 'api', jwksUri: idp.jwksUri, tenants: ['acme'] },
+        {
+          issuer: `${idp.url}/realms/{tenant}`,
+          audience: 'api',
+          jwksUri: idp.jwksUri,
+          resolveTenant: () => ((resolverCalls += 1), false),
+        },
+        {
+          issuer: `${idp.url}/allow/{tenant}`,
+          audience: 'api',
+          jwksUri: idp.jwksUri,
+          tenants: ['acme'],
+        },
       ],
       unknownTenantCacheSize: 5_000,
     })
@@ -120,7 +185,11 @@ describe('bounded resources', () => {
     const before = hits()
     const [header, , signature] = tokenFor(idp.issuer).split('.')
     for (let i = 0; i < 100_000; i++) {
-      const iss = [`https://made-up-${i}.example`, `${idp.url}/realms/t${i}`, `${idp.url}/allow/t${i}`][i % 3] as string
+      const iss = [
+        `https://made-up-${i}.example`,
+        `${idp.url}/realms/t${i}`,
+        `${idp.url}/allow/t${i}`,
+      ][i % 3] as string
       const token = `${header}.${encodeSegment({ iss })}.${signature}`
       expect(await settle(auth.authenticate(bearer(token)))).toBe(401)
     }
@@ -130,7 +199,15 @@ describe('bounded resources', () => {
   }, 120_000)
 
   it('caps token length with a defined error', async () => {
-    const auth = createAuthenticator({ issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri, maxTokenLength: 1000 })
-    await expect(auth.authenticate(bearer('a'.repeat(1001)))).rejects.toMatchObject({ status: 401, message: 'The access token is too large' })
+    const auth = createAuthenticator({
+      issuer: idp.issuer,
+      audience: 'api',
+      jwksUri: idp.jwksUri,
+      maxTokenLength: 1000,
+    })
+    await expect(auth.authenticate(bearer('a'.repeat(1001)))).rejects.toMatchObject({
+      status: 401,
+      message: 'The access token is too large',
+    })
   })
 })

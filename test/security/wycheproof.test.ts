@@ -48,10 +48,22 @@ async function verifySignatureLayer(keys: RemoteKeySet, jws: string): Promise<bo
   if (compactJwsProblem(jws) !== undefined) return false
   const [header, , signature] = jws.split('.') as [string, string, string]
   try {
-    const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown; kid?: string }
-    if (typeof parsed.alg !== 'string' || !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(parsed.alg)) return false
+    const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
+      alg?: unknown
+      kid?: string
+    }
+    if (
+      typeof parsed.alg !== 'string' ||
+      !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(parsed.alg)
+    )
+      return false
     const key = await keys.getKey(parsed as { alg: string })
-    return await verifySignature(parsed.alg, key, jws.slice(0, jws.lastIndexOf('.')), Buffer.from(signature, 'base64url'))
+    return await verifySignature(
+      parsed.alg,
+      key,
+      jws.slice(0, jws.lastIndexOf('.')),
+      Buffer.from(signature, 'base64url'),
+    )
   } catch {
     return false
   }
@@ -62,9 +74,15 @@ describe('Wycheproof JWS/JWK vectors', () => {
     expect(data.groups.reduce((sum, group) => sum + group.tests.length, 0)).toBe(data.numberOfTests)
   })
 
-  describe.each(data.groups.map((group) => [`${group.source.split('/').pop()} ${group.comment}`, group] as const))('%s', (_name, group) => {
+  describe.each(
+    data.groups.map(
+      (group) => [`${group.source.split('/').pop()} ${group.comment}`, group] as const,
+    ),
+  )('%s', (_name, group) => {
     const keys = keySetServing(group.publicKeys)
-    it.each(group.tests.map((test) => [`#${test.tcId} ${test.comment} → ${test.result}`, test] as const))('%s', async (_title, test) => {
+    it.each(
+      group.tests.map((test) => [`#${test.tcId} ${test.comment} → ${test.result}`, test] as const),
+    )('%s', async (_title, test) => {
       expect(await verifySignatureLayer(keys, test.jws)).toBe(test.result === 'valid')
     })
   })

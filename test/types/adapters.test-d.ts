@@ -20,7 +20,9 @@ describe('types', () => {
 
   it('Koa: ctx.state.auth through DefaultState and AuthState', () => {
     expectTypeOf<Koa.DefaultState['auth']>().toEqualTypeOf<AuthContext | undefined>()
-    expectTypeOf<Koa.ParameterizedContext<onKoa.AuthState>['state']['auth']>().toEqualTypeOf<AuthContext | undefined>()
+    expectTypeOf<Koa.ParameterizedContext<onKoa.AuthState>['state']['auth']>().toEqualTypeOf<
+      AuthContext | undefined
+    >()
   })
 
   it('Fastify: request.auth is the AuthContext or null', () => {
