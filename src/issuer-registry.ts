@@ -9,7 +9,11 @@ import type {
 
 /** Finds the verifier for a token's issuer; never makes a network call for an unknown one. */
 export interface IssuerRegistry {
-  select(token: string): IssuerVerifier | Promise<IssuerVerifier>
+  /**
+   * The verifier for a token's unverified `iss`. It only chooses among configured issuers: the
+   * chosen verifier checks `iss` again, with the signature.
+   */
+  select(iss: unknown): IssuerVerifier | Promise<IssuerVerifier>
   stats(): { issuers: number; keys: number; unknownTenants: number }
   clear(): void
 }
@@ -18,29 +22,6 @@ const TENANT = /^[A-Za-z0-9._-]{1,128}$/
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-/**
- * Reads `iss` from the unverified payload. It only chooses among configured issuers: the chosen
- * verifier checks it again, with the signature.
- */
-function peekIssuer(token: string, realm: string): string {
-  const start = token.indexOf('.')
-  const end = token.indexOf('.', start + 1)
-  let iss: unknown
-  try {
-    iss = (
-      JSON.parse(Buffer.from(token.slice(start + 1, end), 'base64url').toString()) as {
-        iss?: unknown
-      }
-    ).iss
-  } catch {
-    iss = undefined
-  }
-  if (start === -1 || end === -1 || typeof iss !== 'string') {
-    throw new InvalidTokenError('The access token is malformed', { realm })
-  }
-  return iss
 }
 
 /**
@@ -143,8 +124,7 @@ class TenantIssuers {
 }
 
 /**
- * Builds the registry of configured issuers. With one plain issuer there is nothing to choose
- * and the token is not even peeked at.
+ * Builds the registry of configured issuers. With one plain issuer there is nothing to choose.
  */
 export function createIssuerRegistry(
   common: ResolvedAuthenticateOptions,
@@ -184,9 +164,9 @@ export function createIssuerRegistry(
   }
 
   return {
-    select(token) {
+    select(iss) {
       if (only !== undefined) return only
-      const iss = peekIssuer(token, realm)
+      if (typeof iss !== 'string') throw unknownIssuer()
       return exact.get(iss) ?? selectTemplate(iss)
     },
     stats() {

@@ -1,17 +1,19 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from './claim-mapping.js'
-import { compactJwsProblem } from './compact-jws.js'
 import { InvalidTokenError } from './errors.js'
-import { parseJws, verifyMac, verifySignature, type ParsedJws } from './jws.js'
+import { verifyMac, verifySignature, type ParsedJws } from './jws.js'
 import { RemoteKeySet } from './key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
 import type { AuthContext, TokenClaims } from './types.js'
 
 /** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
 export interface IssuerVerifier {
-  /** Synchronous only for HS* tokens; a signature is checked on the thread pool. */
-  verify(token: string): AuthContext | Promise<AuthContext>
+  /**
+   * Verifies a token already taken apart by `parseJws`. Synchronous only for HS* tokens; a
+   * signature is checked on the thread pool.
+   */
+  verify(token: string, jws: ParsedJws): AuthContext | Promise<AuthContext>
   /** Keys held in this issuer's key set. */
   keyCount(): number
   clear(): void
@@ -51,8 +53,8 @@ export const DESCRIPTIONS = {
 } as const
 
 /**
- * Verifies one issuer's tokens, in this order: canonical compact JWS; header and claims as JSON
- * objects without duplicate members; `alg` on the allowlist, `typ`, no `crit` (no extension is
+ * Verifies one issuer's tokens (already checked as canonical compact JWS with JSON-object header
+ * and claims free of duplicate members, see `createVerifier`), in this order: `alg` on the allowlist, `typ`, no `crit` (no extension is
  * understood, so every critical one is refused) and no `b64`; the signature with a key of the
  * issuer (never one named by the token: `jku`, `x5u`, `jwk`, `x5c` are ignored); then `iss`,
  * `aud`, `exp`, `nbf`, `iat`, lifetime, required claims and the token kind.
@@ -180,10 +182,7 @@ export function createIssuerVerifier(
   }
 
   return {
-    verify(token) {
-      if (compactJwsProblem(token) !== undefined) throw invalid(DESCRIPTIONS.malformed)
-      const jws = parseJws(token)
-      if (jws === undefined) throw invalid(DESCRIPTIONS.malformed)
+    verify(token, jws) {
       const alg = checkHeader(jws.header)
       if (alg.startsWith('HS')) return finish(token, jws, alg, secret as KeyObject, true)
       const key = keySet.getKey(jws.header as { alg: string; kid?: string })

@@ -1,6 +1,9 @@
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { compactJwsProblem } from './compact-jws.js'
+import { InvalidTokenError } from './errors.js'
 import { createIssuerRegistry } from './issuer-registry.js'
+import { parseJws } from './jws.js'
 import type { ResolvedAuthenticateOptions } from './options.js'
 import type { AuthContext } from './types.js'
 
@@ -47,11 +50,16 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       : undefined
   const registry = createIssuerRegistry(options, () => tokenCache?.clear())
 
+  // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
   function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
-    const verifier = registry.select(token)
+    const jws = compactJwsProblem(token) === undefined ? parseJws(token) : undefined
+    if (jws === undefined) {
+      throw new InvalidTokenError('The access token is malformed', { realm: options.realm })
+    }
+    const verifier = registry.select(jws.claims.iss)
     return verifier instanceof Promise
-      ? verifier.then((found) => found.verify(token))
-      : verifier.verify(token)
+      ? verifier.then((found) => found.verify(token, jws))
+      : verifier.verify(token, jws)
   }
 
   function remember(key: string, auth: AuthContext): AuthContext {
