@@ -6,7 +6,7 @@ import {
   type OidcGuardError,
 } from './errors.js'
 import type { DecisionEvent } from './events.js'
-import { checkTokenSyntax, extractToken } from './extract-token.js'
+import { extractToken } from './extract-token.js'
 import type { Guard } from './guards.js'
 import {
   resolveOptions,
@@ -122,12 +122,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
         if (!credentialsRequired) return undefined
         throw new MissingTokenError(undefined, { realm })
       }
-      const remembered = verifier.lookup(token)
-      if (remembered !== undefined) result = remembered
-      else {
-        checkTokenSyntax(token, realm)
-        result = verifier.verify(token)
-      }
+      result = verifier.verify(token)
     } catch (error) {
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error

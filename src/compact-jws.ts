@@ -61,28 +61,27 @@ export function hasDuplicateMember(json: string): boolean {
   return false
 }
 
+/** The three segments of a compact JWS, in their base64url form. */
+export type CompactSegments = readonly [header: string, payload: string, signature: string]
+
 /**
- * Returns why a token is not an acceptable compact JWS, or undefined when it is: exactly three
- * base64url segments (a five-part JWE is refused here), a non-empty header and signature, each
- * segment canonically encoded. This is the signature layer's check; payload may be any bytes.
+ * Splits a compact JWS into its segments, or undefined when it is not an acceptable one:
+ * exactly three base64url segments (a five-part JWE is refused here), a non-empty header and
+ * signature, each segment canonically encoded. This is the signature layer's check; the payload
+ * may be any bytes.
  */
-export function compactJwsProblem(token: string): string | undefined {
+export function splitCompactJws(token: string): CompactSegments | undefined {
   const first = token.indexOf('.')
   const second = token.indexOf('.', first + 1)
-  if (
-    first <= 0 ||
-    second === -1 ||
-    second === token.length - 1 ||
-    token.indexOf('.', second + 1) !== -1
-  ) {
-    return 'not a compact JWS'
-  }
-  for (const segment of [
+  if (first <= 0 || second === -1 || second === token.length - 1) return undefined
+  if (token.indexOf('.', second + 1) !== -1) return undefined
+  const segments = [
     token.slice(0, first),
     token.slice(first + 1, second),
     token.slice(second + 1),
-  ]) {
-    if (!BASE64URL.test(segment) || !isCanonical(segment)) return 'not canonical base64url'
+  ] as const
+  for (const segment of segments) {
+    if (!BASE64URL.test(segment) || !isCanonical(segment)) return undefined
   }
-  return undefined
+  return segments
 }

@@ -87,11 +87,15 @@ export function createIssuerVerifier(
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
   const typeRequired = options.profile === 'strict'
   const { clockTolerance, maxTokenAge, maxTokenLifetime } = options
-  // Cognito access tokens carry no `aud`: their audience is `client_id`, checked in checkKind.
+  // Cognito access tokens carry no `aud`: their audience is `client_id`, checked in checkClaims.
   const requiredClaims = [
-    ...new Set(['iss', ...(rules.audienceFromClientId ? [] : ['aud']), ...options.requiredClaims]),
+    ...new Set([
+      'iss',
+      ...(rules.audienceFromClientId ? [] : ['aud']),
+      ...(maxTokenAge !== undefined ? ['iat'] : []),
+      ...options.requiredClaims,
+    ]),
   ]
-  if (maxTokenAge !== undefined) requiredClaims.push('iat')
 
   const invalid = (description: string) => new InvalidTokenError(description, { realm })
 

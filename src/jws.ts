@@ -1,5 +1,5 @@
 import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
-import { hasDuplicateMember } from './compact-jws.js'
+import { hasDuplicateMember, splitCompactJws } from './compact-jws.js'
 
 /** A compact JWS taken apart once: decoded header and claims, and the bytes to verify. */
 export interface ParsedJws {
@@ -32,21 +32,22 @@ function decodeObject(segment: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Decodes a compact JWS that `compactJwsProblem` accepted. Header and claims must each be a UTF-8
- * JSON object without duplicate member names; otherwise undefined.
+ * Takes a JWT apart once: a canonical compact JWS (see `splitCompactJws`) whose header and
+ * claims are each a UTF-8 JSON object without duplicate member names; otherwise undefined.
  */
 export function parseJws(token: string): ParsedJws | undefined {
-  const first = token.indexOf('.')
-  const second = token.indexOf('.', first + 1)
-  const header = decodeObject(token.slice(0, first))
+  const segments = splitCompactJws(token)
+  if (segments === undefined) return undefined
+  const [encodedHeader, encodedClaims, encodedSignature] = segments
+  const header = decodeObject(encodedHeader)
   if (header === undefined) return undefined
-  const claims = decodeObject(token.slice(first + 1, second))
+  const claims = decodeObject(encodedClaims)
   if (claims === undefined) return undefined
   return {
     header,
     claims,
-    signingInput: token.slice(0, second),
-    signature: Buffer.from(token.slice(second + 1), 'base64url'),
+    signingInput: token.slice(0, encodedHeader.length + 1 + encodedClaims.length),
+    signature: Buffer.from(encodedSignature, 'base64url'),
   }
 }
 

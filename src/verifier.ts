@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { compactJwsProblem } from './compact-jws.js'
 import { InvalidTokenError } from './errors.js'
+import { checkTokenSyntax } from './extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
 import { parseJws } from './jws.js'
 import type { ResolvedAuthenticateOptions } from './options.js'
@@ -9,11 +9,10 @@ import type { AuthContext } from './types.js'
 
 /** Verifies access tokens of every configured issuer; see `createVerifier`. */
 export interface Verifier {
-  /** The remembered AuthContext of a token verified before and not yet expired, synchronously. */
-  lookup(token: string): AuthContext | undefined
   /**
-   * Verifies a token and returns its AuthContext, synchronously when the issuer's keys are at
-   * hand; throws (or rejects with) an `OidcGuardError`.
+   * The AuthContext of a token: synchronously when it was verified before and has not expired
+   * (or is HS*), else once its signature is checked. Throws (or rejects with) an
+   * `OidcGuardError`.
    */
   verify(token: string): AuthContext | Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
@@ -52,7 +51,9 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
   function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
-    const jws = compactJwsProblem(token) === undefined ? parseJws(token) : undefined
+    // RFC 6750 §2.1 syntax (400) before anything else; a remembered token passed it already.
+    checkTokenSyntax(token, options.realm)
+    const jws = parseJws(token)
     if (jws === undefined) {
       throw new InvalidTokenError('The access token is malformed', { realm: options.realm })
     }
@@ -68,30 +69,13 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     return auth
   }
 
-  // The hash of the last lookup, so a miss followed by verify() hashes the token once.
-  let lastToken: string | undefined
-  let lastKey = ''
-  function keyOf(token: string): string {
-    if (token !== lastToken) {
-      lastKey = sha256(token)
-      lastToken = token
-    }
-    return lastKey
-  }
-
   return {
-    lookup(token) {
-      if (tokenCache === undefined) return undefined
-      const key = keyOf(token)
-      const cached = tokenCache.get(key)
-      if (cached === undefined) return undefined
-      if (cached.expiresAt * 1000 > Date.now()) return cached
-      tokenCache.delete(key)
-      return undefined
-    },
     verify(token) {
       if (tokenCache === undefined) return verifyUncached(token)
-      const key = keyOf(token)
+      const key = sha256(token)
+      const cached = tokenCache.get(key)
+      // lru-cache expires entries on its own monotonic clock; `exp` is wall-clock time.
+      if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) return cached
       const result = verifyUncached(token)
       return result instanceof Promise
         ? result.then((auth) => remember(key, auth))

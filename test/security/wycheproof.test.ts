@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ASYMMETRIC_ALGORITHMS } from 'oidc-guard'
-import { compactJwsProblem } from '../../src/compact-jws.js'
+import { splitCompactJws } from '../../src/compact-jws.js'
 import { verifySignature } from '../../src/jws.js'
 import { RemoteKeySet } from '../../src/key-set.js'
 
@@ -45,8 +45,9 @@ function keySetServing(keys: unknown[]): RemoteKeySet {
 // key selection from the JWKS, and the node:crypto signature check. (Payloads here are not JWT
 // claims sets, so the claims layer does not apply.)
 async function verifySignatureLayer(keys: RemoteKeySet, jws: string): Promise<boolean> {
-  if (compactJwsProblem(jws) !== undefined) return false
-  const [header, , signature] = jws.split('.') as [string, string, string]
+  const segments = splitCompactJws(jws)
+  if (segments === undefined) return false
+  const [header, , signature] = segments
   try {
     const parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
       alg?: unknown
