@@ -22,6 +22,7 @@ import {
   signRaw,
   type TestKey,
 } from '../helpers/keys.js'
+import { rejection } from '../helpers/assertions.js'
 
 let server: JwksServer
 let rsa: TestKey
@@ -60,15 +61,6 @@ function bearer(token: string): AuthRequest {
 
 function own(payload: Record<string, unknown> = {}) {
   return claims({ iss: server.issuer, ...payload })
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: Error) => error,
-  )
 }
 
 async function invalid(auth: ReturnType<typeof authenticator>, token: string, message?: string) {

@@ -9,6 +9,7 @@ import {
 } from 'oidc-guard'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { claims, createTestKey, sign, type TestKey } from '../helpers/keys.js'
+import { rejection } from '../helpers/assertions.js'
 
 let a: JwksServer
 let b: JwksServer
@@ -29,15 +30,6 @@ const bearer = (token: string): AuthRequest => ({
   method: 'GET',
   headers: { authorization: `Bearer ${token}` },
 })
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: Error) => error,
-  )
-}
 
 function twoIssuers(extra: Partial<AuthenticateOptions> = {}) {
   return createAuthenticator({

@@ -3,6 +3,7 @@ import { InvalidTokenError, KeySetUnavailableError } from 'oidc-guard'
 import { RemoteKeySet, type KeySelector, type RemoteKeySetOptions } from '../../src/key-set.js'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey } from '../helpers/keys.js'
+import { rejection } from '../helpers/assertions.js'
 
 let server: JwksServer
 let rsa: TestKey
@@ -38,15 +39,6 @@ function keySet(overrides: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
 // getKey answers synchronously when it can; tests read every answer as a promise.
 const lookup = async (set: RemoteKeySet, header: KeySelector) => set.getKey(header)
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (error: unknown) => error,
-  )
-}
-
 describe('RemoteKeySet', () => {
   it('fetches once and serves later lookups from memory', async () => {
     const keys = keySet()
@@ -72,12 +64,12 @@ describe('RemoteKeySet', () => {
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     clock += 30_000
     for (let i = 0; i < 100; i++) {
-      const error = await failure(lookup(keys, { alg: 'RS256', kid: `made-up-${i}` }))
+      const error = await rejection(lookup(keys, { alg: 'RS256', kid: `made-up-${i}` }))
       expect(error).toBeInstanceOf(InvalidTokenError)
     }
     expect(server.jwksFetches()).toBe(2)
     clock += 30_000
-    await failure(lookup(keys, { alg: 'RS256', kid: 'made-up-again' }))
+    await rejection(lookup(keys, { alg: 'RS256', kid: 'made-up-again' }))
     expect(server.jwksFetches()).toBe(3)
   })
 
@@ -86,7 +78,7 @@ describe('RemoteKeySet', () => {
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk]
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(
       InvalidTokenError,
     )
     clock += 30_000
@@ -101,7 +93,7 @@ describe('RemoteKeySet', () => {
     await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     await new Promise((resolve) => setTimeout(resolve, 50))
     clock += 30_000
-    const error = await failure(lookup(keys, { alg: 'RS256', kid: 'rotated' }))
+    const error = await rejection(lookup(keys, { alg: 'RS256', kid: 'rotated' }))
     expect(error).toBeInstanceOf(KeySetUnavailableError)
     expect((error as KeySetUnavailableError).retryAfter).toBe(30)
   })
@@ -111,7 +103,7 @@ describe('RemoteKeySet', () => {
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 503 }
     clock += 600_000 + 60_001
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     server.behaviour = { kind: 'ok' }
@@ -122,10 +114,10 @@ describe('RemoteKeySet', () => {
   it('answers 503 when the first fetch fails and retries only after the cooldown', async () => {
     server.behaviour = { kind: 'status', status: 404 }
     const keys = keySet()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     expect(server.jwksFetches()).toBe(1)
@@ -157,7 +149,7 @@ describe('RemoteKeySet', () => {
     server.behaviour = { kind: 'hang' }
     const keys = keySet({ timeoutDuration: 200 })
     const started = performance.now()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     expect(performance.now() - started).toBeLessThan(2_000)
@@ -165,7 +157,7 @@ describe('RemoteKeySet', () => {
 
   it('bounds an injected fetch that ignores the abort signal', async () => {
     const keys = keySet({ timeoutDuration: 100, fetch: () => new Promise<Response>(() => {}) })
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
   })
@@ -184,14 +176,33 @@ describe('RemoteKeySet', () => {
     ['a reset connection', { kind: 'reset' }],
   ] as const)('answers 503 for %s', async (_name, behaviour) => {
     server.behaviour = behaviour as never
-    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
   })
 
+  it('stops reading a response at maxResponseSize instead of buffering it', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x20)
+    let pulled = 0
+    // A 20 MB body produced only as fast as it is read, counting what was read.
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 20 * 1024 * 1024) return controller.close()
+        pulled += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+    })
+    const keys = keySet({ maxResponseSize: 256 * 1024, fetch: async () => new Response(body) })
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    // The cap plus the chunk that crossed it and one read ahead, never the whole body.
+    expect(pulled).toBeLessThanOrEqual(256 * 1024 + 2 * chunk.byteLength)
+  })
+
   it('refuses a key set with more than maxKeys keys', async () => {
     server.keys = Array.from({ length: 21 }, () => rsa.publicJwk)
-    expect(await failure(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
   })
@@ -199,14 +210,14 @@ describe('RemoteKeySet', () => {
   it('never lets a key verify an algorithm it is not for', async () => {
     const keys = keySet()
     // The JWK says RS256: a PS256 or ES256 token cannot select it.
-    expect(await failure(lookup(keys, { alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'PS256', kid: rsa.kid }))).toBeInstanceOf(
       InvalidTokenError,
     )
-    expect(await failure(lookup(keys, { alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'ES256', kid: rsa.kid }))).toBeInstanceOf(
       InvalidTokenError,
     )
-    expect(await failure(lookup(keys, { kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { kid: rsa.kid }))).toBeInstanceOf(InvalidTokenError)
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: 42 as never }))).toBeInstanceOf(
       InvalidTokenError,
     )
   })
@@ -242,7 +253,7 @@ describe('RemoteKeySet', () => {
       'okp-no-x',
       'unknown-kty',
     ]) {
-      expect(await failure(lookup(keys, { alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
+      expect(await rejection(lookup(keys, { alg: 'RS256', kid }))).toBeInstanceOf(InvalidTokenError)
     }
   })
 
@@ -256,11 +267,11 @@ describe('RemoteKeySet', () => {
       anonymous,
     ]
     const keys = keySet()
-    expect(await failure(lookup(keys, { alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'ES384', kid: ec.kid }))).toBeInstanceOf(
       InvalidTokenError,
     )
     await expect(lookup(keys, { alg: 'ES256', kid: ec.kid })).resolves.toBeDefined()
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: 'alg-7' }))).toBeInstanceOf(
       InvalidTokenError,
     )
     await expect(lookup(keys, { alg: 'RS256', kid: 'big-e' })).resolves.toBeDefined()
@@ -283,13 +294,13 @@ describe('RemoteKeySet', () => {
     server.keys = [rsa.publicJwk, ec.publicJwk]
     await expect(lookup(keySet(), { alg: 'RS256' })).resolves.toBeDefined()
     server.keys = [rsa.publicJwk, other.publicJwk]
-    expect(await failure(lookup(keySet(), { alg: 'RS256' }))).toBeInstanceOf(InvalidTokenError)
+    expect(await rejection(lookup(keySet(), { alg: 'RS256' }))).toBeInstanceOf(InvalidTokenError)
   })
 
   it('answers 401 for key material the runtime cannot import', async () => {
     const offCurve = Buffer.alloc(32, 1).toString('base64url')
     server.keys = [{ kty: 'EC', crv: 'P-256', kid: 'bad', x: offCurve, y: offCurve }]
-    expect(await failure(lookup(keySet(), { alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(
+    expect(await rejection(lookup(keySet(), { alg: 'ES256', kid: 'bad' }))).toBeInstanceOf(
       InvalidTokenError,
     )
   })
@@ -304,7 +315,7 @@ describe('RemoteKeySet', () => {
 
   it('falls back to RFC 8414 metadata only when the OpenID document is missing', async () => {
     const keys = keySet({ jwksUri: undefined, issuer: `${server.issuer}/tenant` })
-    expect(await failure(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
     expect(server.hits.get('/tenant/.well-known/openid-configuration')).toBe(1)
@@ -314,7 +325,7 @@ describe('RemoteKeySet', () => {
   it('does not fall back when the OpenID document is broken', async () => {
     server.discovery = { issuer: server.issuer }
     expect(
-      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+      await rejection(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
     ).toBeInstanceOf(KeySetUnavailableError)
     expect(server.hits.get('/.well-known/oauth-authorization-server')).toBeUndefined()
   })
@@ -322,11 +333,11 @@ describe('RemoteKeySet', () => {
   it('answers 503 when discovery names another issuer or no usable jwks_uri', async () => {
     server.discovery = { issuer: 'https://evil.example', jwks_uri: server.jwksUri }
     expect(
-      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+      await rejection(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
     ).toBeInstanceOf(KeySetUnavailableError)
     server.discovery = { issuer: server.issuer, jwks_uri: 'file:///etc/passwd' }
     expect(
-      await failure(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
+      await rejection(lookup(keySet({ jwksUri: undefined }), { alg: 'RS256', kid: rsa.kid })),
     ).toBeInstanceOf(KeySetUnavailableError)
     expect(server.jwksFetches()).toBe(0)
   })

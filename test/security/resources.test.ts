@@ -105,7 +105,6 @@ describe('hostile and failing JWKS endpoints, over HTTP', () => {
         }),
         (_req, res) => void res.json({}),
       )
-      const heapBefore = process.memoryUsage().heapUsed
       const started = performance.now()
       const pending = request(app)
         .get('/orders')
@@ -117,8 +116,8 @@ describe('hostile and failing JWKS endpoints, over HTTP', () => {
       expect(response.status).toBe(testCase.status)
       // Timeout 500 ms; a generous margin for a loaded CI machine.
       expect(elapsed).toBeLessThan(2_500)
-      // The 20 MB bodies were cut at maxResponseSize, not buffered.
-      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(15 * 1024 * 1024)
+      // That 20 MB bodies are cut at maxResponseSize, not buffered, is asserted by counting the
+      // bytes read in test/core/key-set.test.ts (Buffers live outside the V8 heap).
       await jwks.close()
     },
   )
