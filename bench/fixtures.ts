@@ -2,16 +2,11 @@
  * Bench fixtures: one RS256 key, a loopback JWKS/discovery server, and tokens for the three
  * modes. Tokens are cached in bench/.results/ (RS256 signing 40,000 of them takes ~10 s once).
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  type KeyObject,
-} from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { rawJws } from '../test/helpers/raw-jws.js'
 
 export const RESULTS_DIR = fileURLToPath(new URL('./.results/', import.meta.url))
 // A fixed port, so the cached tokens' `iss` stays valid between runs.
@@ -31,15 +26,12 @@ export interface Fixtures {
   readonly unique: string[]
 }
 
-const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
 export function signToken(
   privateKey: KeyObject,
   claims: Record<string, unknown>,
   kid = KID,
 ): string {
-  const input = `${segment({ alg: 'RS256', typ: 'at+jwt', kid })}.${segment(claims)}`
-  return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+  return rawJws({ privateKey }, { alg: 'RS256', typ: 'at+jwt', kid }, claims)
 }
 
 export function claimsFor(index: number): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { CONTENDERS, type ContenderName } from './contenders.js'
 import { AUDIENCE, ISSUER, JWKS_URI, type Fixtures } from './fixtures.js'
+import { median } from './stats.js'
 
 export type TokenMode = 'same' | 'pool' | 'unique'
 
@@ -100,14 +101,6 @@ async function measure(
   } finally {
     child.send('exit')
   }
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 export interface HttpOptions {
