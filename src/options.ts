@@ -1,10 +1,5 @@
 import { z } from 'zod'
-import {
-  CLAIM_PRESETS,
-  type ClaimMapping,
-  type ClaimPresetOptions,
-  type ClaimsOption,
-} from './claim-mapping.js'
+import { CLAIM_PRESETS, type ClaimsOption } from './claim-mapping.js'
 import { ConfigurationError } from './errors.js'
 import type { DecisionEvent } from './events.js'
 
@@ -400,14 +395,12 @@ function resolveIssuer(entry: ParsedIssuer, defaults: ParsedVerification): Resol
     maxTokenLifetime: pick('maxTokenLifetime'),
     requiredClaims: Object.freeze([...requiredClaims]),
     profile,
-    claims: (pick('claims') ?? 'generic') as ClaimPreset | ClaimPresetOptions | ClaimMapping,
+    claims: (pick('claims') ?? 'generic') as ClaimsOption,
     rolesClaim: pick('rolesClaim'),
     tenants: entry.tenants ? new Set(entry.tenants) : undefined,
     resolveTenant: entry.resolveTenant,
   })
 }
-
-type ClaimPreset = (typeof CLAIM_PRESETS)[number]
 
 /**
  * Validates options and applies defaults. Throws a `ConfigurationError` naming every bad or
