@@ -14,8 +14,8 @@ import {
   requireScope,
   type AuthRequest,
 } from 'oidc-guard'
-import { buildAuthContext } from '../src/auth-context.js'
-import { createClaimRules } from '../src/claim-mapping.js'
+import { buildAuthContext } from '../src/verify/auth-context.js'
+import { createClaimRules } from '../src/claims/claim-mapping.js'
 
 const ISSUER = 'https://idp.bench.example'
 const AUDIENCE = 'https://orders.example.com'

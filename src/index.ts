@@ -1,7 +1,7 @@
-export { createAuthenticator, type Authenticator } from './authenticator.js'
-export type { AuthenticatorStats } from './verifier.js'
-export { formatChallenge } from './challenge.js'
-export type { Decision } from './decision.js'
+export { createAuthenticator, type Authenticator } from './authenticator/authenticator.js'
+export type { AuthenticatorStats } from './verify/verifier.js'
+export { formatChallenge } from './errors/challenge.js'
+export type { Decision } from './errors/decision.js'
 export {
   ConfigurationError,
   InsufficientScopeError,
@@ -14,28 +14,22 @@ export {
   type BearerErrorCode,
   type ErrorBody,
   type OidcGuardErrorCode,
-} from './errors.js'
-export type { DecisionEvent } from './events.js'
+} from './errors/errors.js'
+export type { DecisionEvent } from './authenticator/decision-event.js'
+export { allOf, anyOf, not } from './guards/combinators.js'
+export { requireClaim, type ClaimPredicate, type ClaimValue } from './guards/claim-guards.js'
+export type { Guard, GuardDescriptor } from './guards/guard.js'
 export {
-  allOf,
-  anyOf,
-  not,
   requireAnyGroup,
   requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
-  requireClaim,
-  requireClaimMatches,
   requireGroup,
   requirePermission,
   requireRole,
   requireScope,
-  requireTenant,
-  type ClaimPredicate,
-  type ClaimValue,
-  type Guard,
-  type GuardDescriptor,
-} from './guards.js'
+} from './guards/list-guards.js'
+export { requireClaimMatches, requireTenant } from './guards/match-guards.js'
 export {
   ASYMMETRIC_ALGORITHMS,
   SYMMETRIC_ALGORITHMS,
@@ -50,7 +44,7 @@ export {
   type TenantResolution,
   type TokenLocation,
   type VerificationOptions,
-} from './options.js'
+} from './config/options.js'
 export {
   CLAIM_PRESETS,
   type ClaimMapping,
@@ -59,9 +53,14 @@ export {
   type ClaimsOption,
   type ClaimSource,
   type MappedClaims,
-} from './claim-mapping.js'
-export type { AuthContext, AuthRequest, CustomClaims, HeaderValue, TokenClaims } from './types.js'
-export { guardFor, type Requirement, type RequestValueSpec } from './requirements.js'
-export type { RequestValue } from './request-value.js'
-export { asGuard, createGuardFactories, type GuardFactories } from './guard-factories.js'
-export { defineRequestView, type RequestReaders, type RequestView } from './request-view.js'
+} from './claims/claim-mapping.js'
+export type { AuthRequest, HeaderValue } from './http/auth-request.js'
+export type { AuthContext, CustomClaims, TokenClaims } from './verify/auth-context.js'
+export { guardFor, type Requirement, type RequestValueSpec } from './guards/requirements.js'
+export type { RequestValue } from './http/request-value.js'
+export { asGuard, createGuardFactories, type GuardFactories } from './guards/guard-factories.js'
+export {
+  defineRequestView,
+  type RequestReaders,
+  type RequestView,
+} from './authenticator/request-view.js'

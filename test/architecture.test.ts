@@ -20,6 +20,25 @@ function importsOf(file: string): string[] {
 
 const FRAMEWORKS = /^(express|koa|@koa\/|fastify)/
 
+// src/ folders by pipeline stage, and which other stages each may import. Lower layers know
+// nothing of the ones above: keys and jose never see guards, guards never see keys.
+const LAYERS: Record<string, readonly string[]> = {
+  errors: [],
+  jose: ['errors'],
+  http: ['errors', 'config', 'verify'],
+  config: ['errors', 'claims', 'authenticator'],
+  keys: ['errors', 'jose'],
+  claims: ['errors', 'verify'],
+  verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
+  guards: ['errors', 'config', 'http', 'claims', 'verify'],
+  authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+}
+
+function stageOf(file: string): string | undefined {
+  const [top, stage, rest] = file.split('/')
+  return top === 'src' && rest !== undefined ? stage : undefined
+}
+
 describe('module boundaries', () => {
   it('the core imports no web framework', () => {
     for (const file of sources('src')) {
@@ -27,6 +46,29 @@ describe('module boundaries', () => {
         importsOf(file).filter((path) => FRAMEWORKS.test(path)),
         file,
       ).toEqual([])
+    }
+  })
+
+  it('each src/ stage imports only the stages below it (type-only imports included)', () => {
+    for (const file of sources('src')) {
+      const stage = stageOf(file)
+      if (stage === undefined) continue
+      const allowed = LAYERS[stage]
+      expect(allowed, `${file}: ${stage}/ is not a known stage`).toBeDefined()
+      for (const path of importsOf(file)) {
+        if (!path.startsWith('.')) continue
+        const target = stageOf(join(file, '..', path).replaceAll('\\', '/'))
+        if (target === undefined || target === stage) continue
+        expect(allowed, `${file} imports ${path}`).toContain(target)
+      }
+    }
+  })
+
+  it('nothing in src/ or adapters/ imports examples/, test/, bench/ or scripts/', () => {
+    for (const file of [...sources('src'), ...sources('adapters')]) {
+      for (const path of importsOf(file)) {
+        expect(path, file).not.toMatch(/(^|\/)(examples|test|bench|scripts)\//)
+      }
     }
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TokenClaims } from 'oidc-guard'
-import { createClaimRules } from '../../src/claim-mapping.js'
+import { createClaimRules } from '../../src/claims/claim-mapping.js'
 
 // Realistic access-token payloads, as each provider documents them (values shortened).
 const KEYCLOAK: TokenClaims = {

@@ -5,7 +5,7 @@ import {
   type AuthRequest,
   type TokenLocation,
 } from 'oidc-guard'
-import { checkTokenSyntax, extractToken } from '../../src/extract-token.js'
+import { checkTokenSyntax, extractToken } from '../../src/http/extract-token.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'
 

@@ -1,6 +1,10 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidTokenError, KeySetUnavailableError } from 'oidc-guard'
-import { RemoteKeySet, type KeySelector, type RemoteKeySetOptions } from '../../src/key-set.js'
+import {
+  RemoteKeySet,
+  type KeySelector,
+  type RemoteKeySetOptions,
+} from '../../src/keys/remote-key-set.js'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey } from '../helpers/keys.js'
 import { rejection } from '../helpers/assertions.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ASYMMETRIC_ALGORITHMS, ConfigurationError, createAuthenticator } from 'oidc-guard'
-import { resolveOptions } from '../../src/options.js'
+import { resolveOptions } from '../../src/config/options.js'
 
 const base = { issuer: 'https://idp.example.com', audience: 'orders-api' }
 

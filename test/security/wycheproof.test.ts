@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { ASYMMETRIC_ALGORITHMS } from 'oidc-guard'
-import { splitCompactJws } from '../../src/compact-jws.js'
-import { verifySignature } from '../../src/jws.js'
-import { RemoteKeySet } from '../../src/key-set.js'
+import { splitCompactJws } from '../../src/jose/compact-jws.js'
+import { verifySignature } from '../../src/jose/signature.js'
+import { RemoteKeySet } from '../../src/keys/remote-key-set.js'
 
 interface Vector {
   tcId: number

@@ -1,11 +1,12 @@
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { InvalidTokenError } from './errors.js'
-import { checkTokenSyntax } from './extract-token.js'
+import { InvalidTokenError } from '../errors/errors.js'
+import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
-import { parseJws } from './jws.js'
-import type { ResolvedAuthenticateOptions } from './options.js'
-import type { AuthContext } from './types.js'
+import { parseJws } from '../jose/signature.js'
+import type { ResolvedAuthenticateOptions } from '../config/options.js'
+import type { AuthContext } from './auth-context.js'
 
 /** Verifies access tokens of every configured issuer; see `createVerifier`. */
 export interface Verifier {
@@ -55,7 +56,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     checkTokenSyntax(token, options.realm)
     const jws = parseJws(token)
     if (jws === undefined) {
-      throw new InvalidTokenError('The access token is malformed', { realm: options.realm })
+      throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
     const verifier = registry.select(jws.claims.iss)
     return verifier instanceof Promise

@@ -1,4 +1,7 @@
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import type { JWTPayload } from 'jose'
+import type { MappedClaims } from '../claims/claim-mapping.js'
+import { InvalidTokenError } from '../errors/errors.js'
 
 /**
  * Claims your tokens carry beyond the registered ones. Augment it once and every `auth.claims`
@@ -47,27 +50,41 @@ export interface AuthContext {
   readonly claims: Readonly<TokenClaims>
 }
 
-/** Header values as Node gives them. */
-export type HeaderValue = string | string[] | undefined
+const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const
 
 /**
- * The parts of an HTTP request the core reads. Every framework's request object already has
- * this shape or is mapped to it by its adapter; the core never imports a framework.
+ * Builds the AuthContext once per verified token: scopes, roles and the rest are mapped here,
+ * never per guard. Registered claims of the wrong type make the token invalid rather than
+ * being ignored.
  */
-export interface AuthRequest {
-  readonly method: string
-  /** The path, for decision events only. */
-  readonly path?: string
-  readonly headers: Readonly<Record<string, HeaderValue>>
-  /**
-   * Node's `rawHeaders`. Node keeps only the first of duplicated `Authorization` headers in
-   * `headers`; the raw list lets us refuse a request that sends two (RFC 6750 §2).
-   */
-  readonly rawHeaders?: readonly string[]
-  /** Parsed query string; read only when `tokenLocations` includes `query`. */
-  readonly query?: unknown
-  /** Parsed form body; read only when `tokenLocations` includes `body`. */
-  readonly body?: unknown
-  /** Route parameters, for guards that compare them with claims. */
-  readonly params?: unknown
+export function buildAuthContext(
+  token: string,
+  claims: TokenClaims,
+  mapped: MappedClaims,
+  realm: string,
+): AuthContext {
+  for (const name of STRING_CLAIMS) {
+    const value = claims[name]
+    if (value !== undefined && typeof value !== 'string') {
+      throw new InvalidTokenError(DESCRIPTIONS.claimType(name), { realm })
+    }
+  }
+  const aud = claims.aud
+  return Object.freeze({
+    token,
+    subject: claims.sub,
+    issuer: claims.iss as string,
+    audience: Object.freeze(typeof aud === 'string' ? [aud] : Array.isArray(aud) ? [...aud] : []),
+    clientId: mapped.clientId,
+    scopes: Object.freeze(mapped.scopes),
+    roles: Object.freeze(mapped.roles),
+    groups: Object.freeze(mapped.groups),
+    permissions: Object.freeze(mapped.permissions),
+    tenant: mapped.tenant,
+    email: mapped.email,
+    emailVerified: mapped.emailVerified,
+    name: mapped.name,
+    expiresAt: claims.exp as number,
+    claims: Object.freeze(claims),
+  })
 }

@@ -1,5 +1,5 @@
 import type { Authenticator } from './authenticator.js'
-import type { AuthRequest, HeaderValue } from './types.js'
+import type { AuthRequest, HeaderValue } from '../http/auth-request.js'
 
 /** How an adapter reads each part of its framework's request object. */
 export interface RequestReaders<T> {

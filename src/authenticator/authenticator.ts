@@ -1,20 +1,21 @@
-import type { Decision } from './decision.js'
+import type { Decision } from '../errors/decision.js'
 import {
   InsufficientScopeError,
   isOidcGuardError,
   MissingTokenError,
   type OidcGuardError,
-} from './errors.js'
-import type { DecisionEvent } from './events.js'
-import { extractToken } from './extract-token.js'
-import type { Guard } from './guards.js'
+} from '../errors/errors.js'
+import type { DecisionEvent } from './decision-event.js'
+import { extractToken } from '../http/extract-token.js'
+import type { Guard } from '../guards/guard.js'
 import {
   resolveOptions,
   type AuthenticateOptions,
   type ResolvedAuthenticateOptions,
-} from './options.js'
-import type { AuthContext, AuthRequest } from './types.js'
-import { createVerifier, type AuthenticatorStats } from './verifier.js'
+} from '../config/options.js'
+import type { AuthRequest } from '../http/auth-request.js'
+import type { AuthContext } from '../verify/auth-context.js'
+import { createVerifier, type AuthenticatorStats } from '../verify/verifier.js'
 
 /** The core every adapter wraps: authenticate a request, then authorize it against guards. */
 export interface Authenticator {

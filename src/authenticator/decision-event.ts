@@ -1,4 +1,4 @@
-import type { OidcGuardErrorCode } from './errors.js'
+import type { OidcGuardErrorCode } from '../errors/errors.js'
 
 /**
  * One authentication or guard decision, as plain data: log it, audit it, replay it.

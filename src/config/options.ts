@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { CLAIM_PRESETS, type ClaimsOption } from './claim-mapping.js'
-import { ConfigurationError } from './errors.js'
-import type { DecisionEvent } from './events.js'
+import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
+import { ConfigurationError } from '../errors/errors.js'
+import type { DecisionEvent } from '../authenticator/decision-event.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([

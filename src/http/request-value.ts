@@ -1,5 +1,5 @@
-import { ConfigurationError } from './errors.js'
-import type { AuthRequest } from './types.js'
+import { ConfigurationError } from '../errors/errors.js'
+import type { AuthRequest } from './auth-request.js'
 
 /**
  * Where a guard finds the value a request addresses (its tenant, its owner): a route parameter,

@@ -1,11 +1,12 @@
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { buildAuthContext } from './auth-context.js'
-import { createClaimRules } from './claim-mapping.js'
-import { InvalidTokenError } from './errors.js'
-import { verifyMac, verifySignature, type ParsedJws } from './jws.js'
-import { RemoteKeySet } from './key-set.js'
-import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from './options.js'
-import type { AuthContext, TokenClaims } from './types.js'
+import { createClaimRules } from '../claims/claim-mapping.js'
+import { InvalidTokenError } from '../errors/errors.js'
+import { verifyMac, verifySignature, type ParsedJws } from '../jose/signature.js'
+import { RemoteKeySet } from '../keys/remote-key-set.js'
+import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from '../config/options.js'
+import type { AuthContext, TokenClaims } from './auth-context.js'
 
 /** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
 export interface IssuerVerifier {
@@ -33,24 +34,6 @@ export interface ConcreteIssuer {
 // because most providers (Auth0, Keycloak, Entra ID, Cognito) still issue them.
 const DEFAULT_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt'])
 const STRICT_TYPES = new Set(['at+jwt', 'application/at+jwt'])
-
-// Descriptions are fixed sentences: claim names come from this list, never from the token.
-export const DESCRIPTIONS = {
-  malformed: 'The access token is malformed',
-  alg: 'The access token algorithm is not accepted',
-  signature: 'The access token signature is invalid',
-  missing: 'The access token lacks a required claim',
-  iss: 'The access token was issued by another issuer',
-  aud: 'The access token is not meant for this audience',
-  exp: 'The access token has an invalid expiry',
-  expired: 'The access token expired',
-  nbf: 'The access token is not valid yet',
-  iat: 'The access token has an invalid issue time',
-  tooOld: 'The access token is too old',
-  lifetime: 'The access token lives longer than accepted',
-  typ: 'The access token type is not accepted',
-  kind: 'The token is not an access token',
-} as const
 
 /**
  * Verifies one issuer's tokens (already checked as canonical compact JWS with JSON-object header

@@ -1,6 +1,7 @@
-import { InvalidRequestError, InvalidTokenError } from './errors.js'
-import type { TokenLocation } from './options.js'
-import type { AuthRequest, HeaderValue } from './types.js'
+import { DESCRIPTIONS } from '../errors/reasons.js'
+import { InvalidRequestError, InvalidTokenError } from '../errors/errors.js'
+import type { TokenLocation } from '../config/options.js'
+import type { AuthRequest, HeaderValue } from './auth-request.js'
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -43,7 +44,7 @@ function bearerFromHeader(value: string, options: ExtractOptions): Extracted {
   while (start !== -1 && value.charCodeAt(start) === 32) start++
   const token = start === -1 ? '' : value.slice(start).trimEnd()
   if (token === '') {
-    throw new InvalidRequestError('The Authorization header has no bearer token', {
+    throw new InvalidRequestError(DESCRIPTIONS.emptyBearer, {
       realm: options.realm,
     })
   }
@@ -52,7 +53,7 @@ function bearerFromHeader(value: string, options: ExtractOptions): Extracted {
 
 function checkToken(token: string, options: ExtractOptions): string {
   if (token.length > options.maxTokenLength) {
-    throw new InvalidTokenError('The access token is too large', { realm: options.realm })
+    throw new InvalidTokenError(DESCRIPTIONS.tooLarge, { realm: options.realm })
   }
   return token
 }
@@ -64,7 +65,7 @@ function checkToken(token: string, options: ExtractOptions): string {
  */
 export function checkTokenSyntax(token: string, realm: string): void {
   if (!B64TOKEN.test(token)) {
-    throw new InvalidRequestError('The bearer token is not in b64token syntax', { realm })
+    throw new InvalidRequestError(DESCRIPTIONS.syntax, { realm })
   }
 }
 
@@ -73,7 +74,7 @@ function accessTokenParam(container: unknown, options: ExtractOptions): Extracte
   const value = (container as Record<string, unknown>).access_token
   if (value === undefined) return undefined
   if (typeof value !== 'string' || value === '') {
-    throw new InvalidRequestError('The access_token parameter must appear once', {
+    throw new InvalidRequestError(DESCRIPTIONS.paramOnce, {
       realm: options.realm,
     })
   }
@@ -101,7 +102,7 @@ function formBody(request: AuthRequest): unknown {
 export function extractToken(request: AuthRequest, options: ExtractOptions): Extracted {
   const header = authorizationValues(request)
   if (typeof header === 'object') {
-    throw new InvalidRequestError('Only one Authorization header is allowed', {
+    throw new InvalidRequestError(DESCRIPTIONS.oneHeader, {
       realm: options.realm,
     })
   }
@@ -117,7 +118,7 @@ export function extractToken(request: AuthRequest, options: ExtractOptions): Ext
     if (found === undefined) continue
     // RFC 6750 §2: a client MUST NOT use more than one method per request.
     if (token !== undefined) {
-      throw new InvalidRequestError('The token was sent in more than one way', {
+      throw new InvalidRequestError(DESCRIPTIONS.oneMethod, {
         realm: options.realm,
       })
     }

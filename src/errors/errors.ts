@@ -1,3 +1,4 @@
+import { DESCRIPTIONS } from './reasons.js'
 import { formatChallenge } from './challenge.js'
 import type { Decision } from './decision.js'
 
@@ -65,7 +66,7 @@ export abstract class OidcGuardError extends Error {
 export class MissingTokenError extends OidcGuardError {
   readonly code = 'ERR_BEARER_MISSING_TOKEN'
   readonly status = 401
-  constructor(message = 'Authentication required', options?: ErrorOptions) {
+  constructor(message: string = DESCRIPTIONS.noCredentials, options?: ErrorOptions) {
     super(message, options)
   }
 }
@@ -99,8 +100,8 @@ export class InsufficientScopeError extends OidcGuardError {
   constructor(decision: Decision, options: ErrorOptions = {}) {
     super(
       decision.scope && decision.scope.length > 0
-        ? 'The access token lacks the required scope'
-        : 'The access token does not grant access to this resource',
+        ? DESCRIPTIONS.insufficientScope
+        : DESCRIPTIONS.forbidden,
       options,
     )
     this.decision = decision

@@ -1,9 +1,10 @@
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import { KeyObject } from 'node:crypto'
 import { importJWK, type JWK } from 'jose'
 import { discoverJwksUri } from './discovery.js'
-import { InvalidTokenError, KeySetUnavailableError } from './errors.js'
+import { InvalidTokenError, KeySetUnavailableError } from '../errors/errors.js'
 import { fetchJson, FetchFailure, type FetchLimits } from './fetch-json.js'
-import { isUsableSigningKey, keyFitsAlgorithm } from './jwk.js'
+import { isUsableSigningKey, keyFitsAlgorithm } from '../jose/jwk.js'
 
 export interface RemoteKeySetOptions extends FetchLimits {
   readonly issuer: string
@@ -100,7 +101,7 @@ export class RemoteKeySet {
   }
 
   private noMatchingKey(cause?: unknown): InvalidTokenError {
-    return new InvalidTokenError('No key of the issuer matches the access token', {
+    return new InvalidTokenError(DESCRIPTIONS.noKey, {
       cause,
       realm: this.options.realm,
     })
@@ -133,7 +134,7 @@ export class RemoteKeySet {
 
   private unavailable(now: number): KeySetUnavailableError {
     const wait = this.options.cooldownDuration - (now - this.lastAttemptAt)
-    return new KeySetUnavailableError('The signing keys are temporarily unavailable', {
+    return new KeySetUnavailableError(DESCRIPTIONS.keysUnavailable, {
       realm: this.options.realm,
       retryAfter: Math.max(1, Math.ceil(wait / 1000)),
     })

@@ -1,11 +1,12 @@
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import { LRUCache } from 'lru-cache'
-import { InvalidTokenError, KeySetUnavailableError } from './errors.js'
-import { createIssuerVerifier, DESCRIPTIONS, type IssuerVerifier } from './issuer-verifier.js'
+import { InvalidTokenError, KeySetUnavailableError } from '../errors/errors.js'
+import { createIssuerVerifier, type IssuerVerifier } from './issuer-verifier.js'
 import type {
   ResolvedAuthenticateOptions,
   ResolvedIssuerOptions,
   TenantResolution,
-} from './options.js'
+} from '../config/options.js'
 
 /** Finds the verifier for a token's issuer; never makes a network call for an unknown one. */
 export interface IssuerRegistry {
@@ -87,7 +88,7 @@ class TenantIssuers {
       }
       return this.create(tenant, resolution)
     } catch (cause) {
-      throw new KeySetUnavailableError('The tenant configuration is temporarily unavailable', {
+      throw new KeySetUnavailableError(DESCRIPTIONS.tenantUnavailable, {
         cause,
         realm: this.common.realm,
       })

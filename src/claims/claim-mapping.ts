@@ -1,5 +1,14 @@
-import { readClaim, toStringList } from './claims.js'
-import type { TokenClaims } from './types.js'
+import { DESCRIPTIONS } from '../errors/reasons.js'
+import { readClaim, toStringList } from './read-claim.js'
+import { auth0 } from './presets/auth0.js'
+import { cognito } from './presets/cognito.js'
+import { entra } from './presets/entra.js'
+import type { Field, Resolved } from './presets/field-readers.js'
+import { GENERIC } from './presets/generic.js'
+import { google } from './presets/google.js'
+import { keycloak } from './presets/keycloak.js'
+import { okta } from './presets/okta.js'
+import type { TokenClaims } from '../verify/auth-context.js'
 
 /** Providers whose token shapes oidc-guard knows. */
 export const CLAIM_PRESETS = Object.freeze([
@@ -67,9 +76,6 @@ export interface ClaimRules {
   check(claims: TokenClaims): string | undefined
 }
 
-type Field = keyof Omit<MappedClaims, 'emailVerified'>
-type Resolved = Record<Field, (claims: TokenClaims) => unknown>
-
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
 
@@ -80,81 +86,14 @@ function source(from: ClaimSource): (claims: TokenClaims) => unknown {
   return (claims) => from.flatMap((path) => toStringList(readClaim(claims, path)))
 }
 
-const first =
-  (...paths: string[]) =>
-  (claims: TokenClaims): unknown => {
-    for (const path of paths) {
-      const value = readClaim(claims, path)
-      if (value !== undefined) return value
-    }
-    return undefined
-  }
-
-const GENERIC: Resolved = {
-  scopes: first('scope', 'scp'),
-  roles: first('roles'),
-  groups: first('groups'),
-  permissions: first('permissions'),
-  tenant: first('tenant', 'tid'),
-  clientId: first('client_id', 'azp'),
-  email: first('email'),
-  name: first('name'),
-}
-
-function keycloak(options: ClaimPresetOptions): Partial<Resolved> {
-  const client = options.clientRoles
-  return {
-    roles: (claims) => {
-      const realm = toStringList(readClaim(claims, 'realm_access.roles'))
-      if (client === undefined) return realm
-      const access = readClaim(claims, 'resource_access') as
-        Record<string, { roles?: unknown }> | undefined
-      const own = toStringList(
-        access && Object.hasOwn(access, client) ? access[client]?.roles : undefined,
-      )
-      return [
-        ...realm,
-        ...(options.namespacedClientRoles ? own.map((role) => `${client}:${role}`) : own),
-      ]
-    },
-    clientId: first('azp', 'client_id'),
-    tenant: () => undefined,
-  }
-}
-
-function auth0(options: ClaimPresetOptions): Partial<Resolved> {
-  const ns = options.namespace ?? ''
-  return {
-    scopes: options.permissionsAsScopes
-      ? (claims) => [...toStringList(claims.scope), ...toStringList(claims.permissions)]
-      : first('scope'),
-    roles: first(`${ns}roles`),
-    groups: first(`${ns}groups`),
-    tenant: first('org_id'),
-    clientId: first('azp', 'client_id'),
-    email: first(`${ns}email`, 'email'),
-    name: first(`${ns}name`, 'name'),
-  }
-}
-
 const PRESETS: Record<ClaimPreset, (options: ClaimPresetOptions) => Partial<Resolved>> = {
   generic: () => ({}),
   keycloak,
   auth0,
-  okta: () => ({
-    scopes: first('scp', 'scope'),
-    clientId: first('cid', 'client_id'),
-    tenant: () => undefined,
-  }),
-  // Delegated tokens carry `scp`; application tokens carry app `roles` and no `scp`.
-  entra: () => ({ scopes: first('scp'), tenant: first('tid'), clientId: first('azp', 'appid') }),
-  cognito: () => ({
-    roles: first('cognito:groups'),
-    groups: first('cognito:groups'),
-    clientId: first('client_id'),
-    tenant: () => undefined,
-  }),
-  google: () => ({ tenant: first('hd'), clientId: first('azp') }),
+  okta,
+  entra,
+  cognito,
+  google,
 }
 
 function isPresetOptions(value: ClaimsOption): value is ClaimPresetOptions {
@@ -189,7 +128,7 @@ export function createClaimRules(
     audienceFromClientId: isCognito,
     check(claims) {
       // Cognito signs ID and access tokens with the same keys: only `token_use: access` is one.
-      if (isCognito && claims.token_use !== 'access') return 'The token is not an access token'
+      if (isCognito && claims.token_use !== 'access') return DESCRIPTIONS.kind
       return undefined
     },
     map(claims, issuerTenant) {

@@ -1,23 +1,18 @@
+import { allOf, anyOf, not } from './combinators.js'
+import { requireClaim, type ClaimPredicate, type ClaimValue } from './claim-guards.js'
+import type { Guard } from './guard.js'
 import {
-  allOf,
-  anyOf,
-  not,
   requireAnyGroup,
   requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
-  requireClaim,
-  requireClaimMatches,
   requireGroup,
   requirePermission,
   requireRole,
   requireScope,
-  requireTenant,
-  type ClaimPredicate,
-  type ClaimValue,
-  type Guard,
-} from './guards.js'
-import type { RequestValue } from './request-value.js'
+} from './list-guards.js'
+import { requireClaimMatches, requireTenant } from './match-guards.js'
+import type { RequestValue } from '../http/request-value.js'
 import { guardFor, type Requirement } from './requirements.js'
 
 /** The guard builders every adapter exports, each returning that framework's middleware. */

@@ -1,25 +1,21 @@
 import { z } from 'zod'
-import { ConfigurationError } from './errors.js'
+import { ConfigurationError } from '../errors/errors.js'
+import { allOf, anyOf, not } from './combinators.js'
+import { requireClaim, type ClaimValue } from './claim-guards.js'
+import type { Guard } from './guard.js'
 import {
-  allOf,
-  anyOf,
-  not,
   requireAnyGroup,
   requireAnyPermission,
   requireAnyRole,
   requireAnyScope,
-  requireClaim,
-  requireClaimMatches,
   requireGroup,
   requirePermission,
   requireRole,
   requireScope,
-  requireTenant,
-  type ClaimValue,
-  type Guard,
-} from './guards.js'
-import { formatIssues } from './options.js'
-import type { RequestValue } from './request-value.js'
+} from './list-guards.js'
+import { requireClaimMatches, requireTenant } from './match-guards.js'
+import { formatIssues } from '../config/options.js'
+import type { RequestValue } from '../http/request-value.js'
 
 /**
  * A route requirement as data: the same shape on every framework and in policy documents.

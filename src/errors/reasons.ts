@@ -1,0 +1,35 @@
+/**
+ * Every sentence oidc-guard answers a request with, in one place. They are fixed: a claim name,
+ * a key or a token never goes into one (RFC 6750 §3 `error_description` is shown to clients).
+ */
+export const DESCRIPTIONS = {
+  malformed: 'The access token is malformed',
+  alg: 'The access token algorithm is not accepted',
+  signature: 'The access token signature is invalid',
+  missing: 'The access token lacks a required claim',
+  /** The name comes from our list of string-valued registered claims, never from the token. */
+  claimType: (name: 'iss' | 'sub' | 'jti' | 'client_id' | 'azp') =>
+    `The access token has an invalid ${name} claim`,
+  iss: 'The access token was issued by another issuer',
+  aud: 'The access token is not meant for this audience',
+  exp: 'The access token has an invalid expiry',
+  expired: 'The access token expired',
+  nbf: 'The access token is not valid yet',
+  iat: 'The access token has an invalid issue time',
+  tooOld: 'The access token is too old',
+  lifetime: 'The access token lives longer than accepted',
+  typ: 'The access token type is not accepted',
+  kind: 'The token is not an access token',
+  noKey: 'No key of the issuer matches the access token',
+  tooLarge: 'The access token is too large',
+  noCredentials: 'Authentication required',
+  emptyBearer: 'The Authorization header has no bearer token',
+  syntax: 'The bearer token is not in b64token syntax',
+  paramOnce: 'The access_token parameter must appear once',
+  oneHeader: 'Only one Authorization header is allowed',
+  oneMethod: 'The token was sent in more than one way',
+  insufficientScope: 'The access token lacks the required scope',
+  forbidden: 'The access token does not grant access to this resource',
+  keysUnavailable: 'The signing keys are temporarily unavailable',
+  tenantUnavailable: 'The tenant configuration is temporarily unavailable',
+} as const

@@ -1,0 +1,77 @@
+import type { AuthRequest } from '../http/auth-request.js'
+import type { AuthContext } from '../verify/auth-context.js'
+import type { Decision } from '../errors/decision.js'
+import { allowed, checkGuards, combinatorDescriptor, type Guard } from './guard.js'
+
+/** Allows when every guard allows; the first denial explains the decision. */
+export function allOf(...guards: Guard[]): Guard {
+  const members = checkGuards('allOf', guards)
+  const description = `allOf(${members.map((guard) => guard.description).join(', ')})`
+  const allow = allowed(description, 'every guard allowed')
+  return Object.freeze({
+    description,
+    descriptor: combinatorDescriptor('allOf', members),
+    evaluate(auth: AuthContext, request: AuthRequest): Decision {
+      for (const guard of members) {
+        const decision = guard.evaluate(auth, request)
+        if (!decision.allowed) {
+          return {
+            allowed: false,
+            guard: description,
+            reason: `${decision.guard} denied: ${decision.reason}`,
+            missing: decision.missing,
+            scope: decision.scope,
+          }
+        }
+      }
+      return allow
+    },
+  })
+}
+
+/** Allows when at least one guard allows; a denial lists what each alternative lacked. */
+export function anyOf(...guards: Guard[]): Guard {
+  const members = checkGuards('anyOf', guards)
+  const description = `anyOf(${members.map((guard) => guard.description).join(', ')})`
+  const allow = allowed(description, 'a guard allowed')
+  return Object.freeze({
+    description,
+    descriptor: combinatorDescriptor('anyOf', members),
+    evaluate(auth: AuthContext, request: AuthRequest): Decision {
+      const denials: Decision[] = []
+      for (const guard of members) {
+        const decision = guard.evaluate(auth, request)
+        if (decision.allowed) return allow
+        denials.push(decision)
+      }
+      const missing = [...new Set(denials.flatMap((decision) => decision.missing ?? []))]
+      const scope = [...new Set(denials.flatMap((decision) => decision.scope ?? []))]
+      return {
+        allowed: false,
+        guard: description,
+        reason: `no guard allowed: ${denials.map((decision) => decision.reason).join('; ')}`,
+        missing,
+        scope: scope.length > 0 ? scope : undefined,
+      }
+    },
+  })
+}
+
+/** Allows when the guard denies. Useful for exclusions, e.g. `not(requireRole('suspended'))`. */
+export function not(guard: Guard): Guard {
+  const [inner] = checkGuards('not', [guard]) as [Guard]
+  const description = `not(${inner.description})`
+  const allow = allowed(description, `${inner.description} denied`)
+  const deny: Decision = Object.freeze({
+    allowed: false,
+    guard: description,
+    reason: `${inner.description} allowed`,
+  })
+  return Object.freeze({
+    description,
+    descriptor: combinatorDescriptor('not', [inner]),
+    evaluate(auth: AuthContext, request: AuthRequest): Decision {
+      return inner.evaluate(auth, request).allowed ? deny : allow
+    },
+  })
+}
