@@ -58,7 +58,13 @@ export type { AuthRequest, HeaderValue } from './http/auth-request.js'
 export type { AuthContext, CustomClaims, TokenClaims } from './verify/auth-context.js'
 export { guardFor, type Requirement, type RequestValueSpec } from './guards/requirements.js'
 export type { RequestValue } from './http/request-value.js'
-export { asGuard, createGuardFactories, type GuardFactories } from './guards/guard-factories.js'
+export {
+  asGuard,
+  createGuardFactories,
+  GUARD_BUILDERS,
+  type GuardFactories,
+  type GuardName,
+} from './guards/guard-factories.js'
 export {
   defineRequestView,
   type RequestReaders,

@@ -1,29 +1,16 @@
 import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
+import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm } from '../jose/algorithms.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
 
-/** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
-export const ASYMMETRIC_ALGORITHMS = Object.freeze([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const)
-
-/** Symmetric algorithms; usable only with a configured `secret`. */
-export const SYMMETRIC_ALGORITHMS = Object.freeze(['HS256', 'HS384', 'HS512'] as const)
-
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number]
-export type SymmetricAlgorithm = (typeof SYMMETRIC_ALGORITHMS)[number]
-export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
+export {
+  ASYMMETRIC_ALGORITHMS,
+  SYMMETRIC_ALGORITHMS,
+  type Algorithm,
+  type AsymmetricAlgorithm,
+  type SymmetricAlgorithm,
+} from '../jose/algorithms.js'
 
 /** Where a bearer token may be read from (RFC 6750 §2). */
 export type TokenLocation = 'header' | 'query' | 'body'

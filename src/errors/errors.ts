@@ -2,13 +2,17 @@ import { DESCRIPTIONS } from './reasons.js'
 import { formatChallenge } from './challenge.js'
 import type { Decision } from './decision.js'
 
+/** Every stable error code a request can fail with: the one list the type and the check follow. */
+const ERROR_CODES = [
+  'ERR_BEARER_MISSING_TOKEN',
+  'ERR_BEARER_INVALID_REQUEST',
+  'ERR_BEARER_INVALID_TOKEN',
+  'ERR_BEARER_INSUFFICIENT_SCOPE',
+  'ERR_KEYS_UNAVAILABLE',
+] as const
+
 /** Every stable error code oidc-guard produces. */
-export type OidcGuardErrorCode =
-  | 'ERR_BEARER_MISSING_TOKEN'
-  | 'ERR_BEARER_INVALID_REQUEST'
-  | 'ERR_BEARER_INVALID_TOKEN'
-  | 'ERR_BEARER_INSUFFICIENT_SCOPE'
-  | 'ERR_KEYS_UNAVAILABLE'
+export type OidcGuardErrorCode = (typeof ERROR_CODES)[number]
 
 /** The RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -140,13 +144,7 @@ export class ConfigurationError extends Error {
   }
 }
 
-const ERROR_CODES: ReadonlySet<string> = new Set<OidcGuardErrorCode>([
-  'ERR_BEARER_MISSING_TOKEN',
-  'ERR_BEARER_INVALID_REQUEST',
-  'ERR_BEARER_INVALID_TOKEN',
-  'ERR_BEARER_INSUFFICIENT_SCOPE',
-  'ERR_KEYS_UNAVAILABLE',
-])
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
 
 /**
  * True for any request error oidc-guard throws, even from another copy of the package (checks
@@ -155,5 +153,5 @@ const ERROR_CODES: ReadonlySet<string> = new Set<OidcGuardErrorCode>([
 export function isOidcGuardError(value: unknown): value is OidcGuardError {
   if (!(value instanceof Error)) return false
   const code: unknown = (value as Error & { code?: unknown }).code
-  return typeof code === 'string' && ERROR_CODES.has(code)
+  return typeof code === 'string' && KNOWN_CODES.has(code)
 }

@@ -1,5 +1,5 @@
+import { requireClaim } from './claim-guards.js'
 import { allOf, anyOf, not } from './combinators.js'
-import { requireClaim, type ClaimPredicate, type ClaimValue } from './claim-guards.js'
 import type { Guard } from './guard.js'
 import {
   requireAnyGroup,
@@ -12,27 +12,39 @@ import {
   requireScope,
 } from './list-guards.js'
 import { requireClaimMatches, requireTenant } from './match-guards.js'
-import type { RequestValue } from '../http/request-value.js'
-import { guardFor, type Requirement } from './requirements.js'
+import { guardFor } from './requirements.js'
+
+/**
+ * Every guard builder under its public name: the one record the adapters' factories, their
+ * types and the type test of their exports follow. A new guard is added here once; each adapter
+ * then lists the name in its `export const { … }` (ES modules need static export names), and the
+ * type test fails until all three do.
+ */
+export const GUARD_BUILDERS = Object.freeze({
+  requireScope,
+  requireAnyScope,
+  requireRole,
+  requireAnyRole,
+  requirePermission,
+  requireAnyPermission,
+  requireGroup,
+  requireAnyGroup,
+  requireClaim,
+  requireTenant,
+  requireClaimMatches,
+  allOf,
+  anyOf,
+  not,
+  /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
+  guard: guardFor,
+})
+
+/** The names of every guard builder an adapter exports. */
+export type GuardName = keyof typeof GUARD_BUILDERS
 
 /** The guard builders every adapter exports, each returning that framework's middleware. */
-export interface GuardFactories<M> {
-  requireScope(...scopes: string[]): M
-  requireAnyScope(...scopes: string[]): M
-  requireRole(...roles: string[]): M
-  requireAnyRole(...roles: string[]): M
-  requirePermission(...permissions: string[]): M
-  requireAnyPermission(...permissions: string[]): M
-  requireGroup(...groups: string[]): M
-  requireAnyGroup(...groups: string[]): M
-  requireClaim(name: string, expected: ClaimValue | readonly ClaimValue[] | ClaimPredicate): M
-  requireTenant(from: RequestValue): M
-  requireClaimMatches(claim: string, from: RequestValue): M
-  allOf(...guards: Guard[]): M
-  anyOf(...guards: Guard[]): M
-  not(guard: Guard): M
-  /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
-  guard(requirement: Requirement): M
+export type GuardFactories<M> = {
+  readonly [K in GuardName]: (...args: Parameters<(typeof GUARD_BUILDERS)[K]>) => M
 }
 
 /**
@@ -40,23 +52,13 @@ export interface GuardFactories<M> {
  * with the same checks and switching frameworks changes one import.
  */
 export function createGuardFactories<M>(authorize: (guard: Guard) => M): GuardFactories<M> {
-  return {
-    requireScope: (...scopes) => authorize(requireScope(...scopes)),
-    requireAnyScope: (...scopes) => authorize(requireAnyScope(...scopes)),
-    requireRole: (...roles) => authorize(requireRole(...roles)),
-    requireAnyRole: (...roles) => authorize(requireAnyRole(...roles)),
-    requirePermission: (...permissions) => authorize(requirePermission(...permissions)),
-    requireAnyPermission: (...permissions) => authorize(requireAnyPermission(...permissions)),
-    requireGroup: (...groups) => authorize(requireGroup(...groups)),
-    requireAnyGroup: (...groups) => authorize(requireAnyGroup(...groups)),
-    requireClaim: (name, expected) => authorize(requireClaim(name, expected)),
-    requireTenant: (from) => authorize(requireTenant(from)),
-    requireClaimMatches: (claim, from) => authorize(requireClaimMatches(claim, from)),
-    allOf: (...guards) => authorize(allOf(...guards)),
-    anyOf: (...guards) => authorize(anyOf(...guards)),
-    not: (guard) => authorize(not(guard)),
-    guard: (requirement) => authorize(guardFor(requirement)),
+  const factories: Record<string, (...args: never[]) => M> = {}
+  for (const [name, build] of Object.entries(GUARD_BUILDERS)) {
+    const factory = (...args: never[]) => authorize((build as (...a: never[]) => Guard)(...args))
+    // Named after the builder, so stack traces and devtools show `requireScope`, not `factory`.
+    factories[name] = Object.defineProperty(factory, 'name', { value: name })
   }
+  return Object.freeze(factories) as GuardFactories<M>
 }
 
 /**

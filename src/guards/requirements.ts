@@ -18,28 +18,39 @@ import { formatIssues } from '../config/options.js'
 import type { RequestValue } from '../http/request-value.js'
 
 /**
+ * Requirement keys that take one name or a list, and the guard each builds: the one record the
+ * requirement type, its schema and `guardFor` follow.
+ */
+const LIST_REQUIREMENTS = {
+  /** Every listed scope. */
+  scope: requireScope,
+  /** At least one listed scope. */
+  anyScope: requireAnyScope,
+  /** Every listed role. */
+  role: requireRole,
+  /** At least one listed role. */
+  anyRole: requireAnyRole,
+  /** Every listed permission (Auth0 RBAC). */
+  permission: requirePermission,
+  /** At least one listed permission. */
+  anyPermission: requireAnyPermission,
+  /** Every listed group. */
+  group: requireGroup,
+  /** At least one listed group. */
+  anyGroup: requireAnyGroup,
+} as const
+
+type ListRequirements = {
+  -readonly [K in keyof typeof LIST_REQUIREMENTS]?: string | string[]
+}
+
+/**
  * A route requirement as data: the same shape on every framework and in policy documents.
  * Every key present must hold (they combine with AND).
  * @example { scope: 'orders:write', role: 'admin' }
  * @example { anyOf: [{ role: 'admin' }, { claims: { department: 'sales' } }] }
  */
-export interface Requirement {
-  /** Every listed scope. */
-  scope?: string | string[]
-  /** At least one listed scope. */
-  anyScope?: string | string[]
-  /** Every listed role. */
-  role?: string | string[]
-  /** At least one listed role. */
-  anyRole?: string | string[]
-  /** Every listed permission (Auth0 RBAC). */
-  permission?: string | string[]
-  /** At least one listed permission. */
-  anyPermission?: string | string[]
-  /** Every listed group. */
-  group?: string | string[]
-  /** At least one listed group. */
-  anyGroup?: string | string[]
+export interface Requirement extends ListRequirements {
   /** Each claim equals the value, or one of the list. */
   claims?: Record<string, ClaimValue | ClaimValue[]>
   /** The token's tenant equals the request's, e.g. `{ param: 'tenantId' }`. */
@@ -50,6 +61,8 @@ export interface Requirement {
   anyOf?: Requirement[]
   not?: Requirement
 }
+
+const LIST_KEYS = Object.keys(LIST_REQUIREMENTS) as (keyof typeof LIST_REQUIREMENTS)[]
 
 /** A `RequestValue` as data (no functions), as requirement objects and policy documents hold it. */
 export type RequestValueSpec = Exclude<RequestValue, (request: never) => unknown>
@@ -66,14 +79,7 @@ const claimValue = z.union([z.string(), z.number(), z.boolean()])
 const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
   z
     .strictObject({
-      scope: names.optional(),
-      anyScope: names.optional(),
-      role: names.optional(),
-      anyRole: names.optional(),
-      permission: names.optional(),
-      anyPermission: names.optional(),
-      group: names.optional(),
-      anyGroup: names.optional(),
+      ...Object.fromEntries(LIST_KEYS.map((key) => [key, names.optional()])),
       tenant: requestValue.optional(),
       claimMatches: z.record(z.string().min(1), requestValue).optional(),
       claims: z
@@ -90,18 +96,10 @@ const list = (value: string | string[]) => (typeof value === 'string' ? [value] 
 
 function toGuard(requirement: Requirement): Guard {
   const guards: Guard[] = []
-  if (requirement.scope !== undefined) guards.push(requireScope(...list(requirement.scope)))
-  if (requirement.anyScope !== undefined)
-    guards.push(requireAnyScope(...list(requirement.anyScope)))
-  if (requirement.role !== undefined) guards.push(requireRole(...list(requirement.role)))
-  if (requirement.anyRole !== undefined) guards.push(requireAnyRole(...list(requirement.anyRole)))
-  if (requirement.permission !== undefined)
-    guards.push(requirePermission(...list(requirement.permission)))
-  if (requirement.anyPermission !== undefined)
-    guards.push(requireAnyPermission(...list(requirement.anyPermission)))
-  if (requirement.group !== undefined) guards.push(requireGroup(...list(requirement.group)))
-  if (requirement.anyGroup !== undefined)
-    guards.push(requireAnyGroup(...list(requirement.anyGroup)))
+  for (const key of LIST_KEYS) {
+    const value = requirement[key]
+    if (value !== undefined) guards.push(LIST_REQUIREMENTS[key](...list(value)))
+  }
   if (requirement.tenant !== undefined) guards.push(requireTenant(requirement.tenant))
   for (const [claim, from] of Object.entries(requirement.claimMatches ?? {})) {
     guards.push(requireClaimMatches(claim, from))

@@ -1,19 +1,5 @@
 import type { JWK } from 'jose'
-
-/** The key type (and curve) each JWS algorithm needs (RFC 7518 §3.1, RFC 8037 §3.1). */
-const KEY_TYPE_FOR: Readonly<Record<string, { kty: string; crv?: readonly string[] }>> = {
-  RS256: { kty: 'RSA' },
-  RS384: { kty: 'RSA' },
-  RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA' },
-  PS384: { kty: 'RSA' },
-  PS512: { kty: 'RSA' },
-  ES256: { kty: 'EC', crv: ['P-256'] },
-  ES384: { kty: 'EC', crv: ['P-384'] },
-  ES512: { kty: 'EC', crv: ['P-521'] },
-  EdDSA: { kty: 'OKP', crv: ['Ed25519', 'Ed448'] },
-  Ed25519: { kty: 'OKP', crv: ['Ed25519'] },
-}
+import { asymmetricSpec } from './algorithms.js'
 
 const MIN_RSA_MODULUS_BYTES = 256 // 2048 bits (RFC 7518 §3.3, §3.5)
 const MIN_RSA_EXPONENT = 65537
@@ -85,7 +71,7 @@ export function isUsableSigningKey(jwk: unknown): jwk is JWK {
  * key names its own `alg`, that one (so an RS256 key never checks a PS256 signature).
  */
 export function keyFitsAlgorithm(jwk: JWK, alg: string): boolean {
-  const wanted = KEY_TYPE_FOR[alg]
+  const wanted = asymmetricSpec(alg)
   if (wanted === undefined || jwk.kty !== wanted.kty) return false
   if (wanted.crv !== undefined && !wanted.crv.includes(jwk.crv as string)) return false
   return jwk.alg === undefined || jwk.alg === alg

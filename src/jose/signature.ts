@@ -1,4 +1,5 @@
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
+import { createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
+import { asymmetricSpec, macDigest } from './algorithms.js'
 import { hasDuplicateMember, splitCompactJws } from './compact-jws.js'
 
 /** A compact JWS taken apart once: decoded header and claims, and the bytes to verify. */
@@ -51,35 +52,6 @@ export function parseJws(token: string): ParsedJws | undefined {
   }
 }
 
-interface SignatureScheme {
-  readonly digest: string | null
-  readonly options?: { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' }
-  /** Exact signature length for ECDSA (R || S), in bytes. */
-  readonly length?: number
-}
-
-const PSS = {
-  padding: constants.RSA_PKCS1_PSS_PADDING,
-  saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-}
-const P1363 = { dsaEncoding: 'ieee-p1363' as const }
-
-// RFC 7518 §3.3–3.5 and RFC 8037 §3.1: how each algorithm verifies with node:crypto. PS* use a
-// salt as long as the hash (§3.5); ECDSA signatures are R || S of fixed length (§3.4).
-const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
-  RS256: { digest: 'sha256' },
-  RS384: { digest: 'sha384' },
-  RS512: { digest: 'sha512' },
-  PS256: { digest: 'sha256', options: PSS },
-  PS384: { digest: 'sha384', options: PSS },
-  PS512: { digest: 'sha512', options: PSS },
-  ES256: { digest: 'sha256', options: P1363, length: 64 },
-  ES384: { digest: 'sha384', options: P1363, length: 96 },
-  ES512: { digest: 'sha512', options: P1363, length: 132 },
-  EdDSA: { digest: null },
-  Ed25519: { digest: null },
-}
-
 /** Verifies an HS256/384/512 MAC in constant time. */
 export function verifyMac(
   alg: string,
@@ -87,9 +59,9 @@ export function verifyMac(
   signingInput: string,
   signature: Buffer,
 ): boolean {
-  const expected = createHmac(`sha${alg.slice(2)}`, key)
-    .update(signingInput, 'latin1')
-    .digest()
+  const digest = macDigest(alg)
+  if (digest === undefined) return false
+  const expected = createHmac(digest, key).update(signingInput, 'latin1').digest()
   return expected.length === signature.length && timingSafeEqual(expected, signature)
 }
 
@@ -97,7 +69,7 @@ export function verifyMac(
  * Verifies a JWS signature with node:crypto on libuv's thread pool (its callback form): the
  * main thread only dispatches, so verification runs beside request handling on another core,
  * without WebCrypto's CryptoKey and promise machinery. The key must already fit the algorithm
- * (see `keyFitsAlgorithm`).
+ * (see `keyFitsAlgorithm`); the scheme comes from the algorithm table (`ASYMMETRIC`).
  */
 export function verifySignature(
   alg: string,
@@ -105,7 +77,7 @@ export function verifySignature(
   signingInput: string,
   signature: Buffer,
 ): Promise<boolean> {
-  const scheme = SCHEMES[alg]
+  const scheme = asymmetricSpec(alg)
   if (scheme === undefined) return Promise.resolve(false)
   if (scheme.length !== undefined && signature.length !== scheme.length)
     return Promise.resolve(false)

@@ -1,5 +1,6 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
 import { LRUCache } from 'lru-cache'
+import { andThen } from '../maybe-async.js'
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/errors.js'
 import { createIssuerVerifier, type IssuerVerifier } from './issuer-verifier.js'
 import type {
@@ -154,9 +155,7 @@ export function createIssuerRegistry(
       const tenant = template.match(iss)
       if (tenant === undefined) continue
       const found = template.lookup(tenant)
-      if (found === undefined) throw unknownIssuer()
-      if (!(found instanceof Promise)) return found
-      return found.then((verifier) => {
+      return andThen(found, (verifier) => {
         if (verifier === undefined) throw unknownIssuer()
         return verifier
       })

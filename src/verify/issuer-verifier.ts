@@ -1,4 +1,5 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
+import { andThen } from '../maybe-async.js'
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from '../claims/claim-mapping.js'
@@ -173,9 +174,7 @@ export function createIssuerVerifier(
       const alg = checkHeader(jws.header)
       if (alg.startsWith('HS')) return finish(token, jws, alg, secret as KeyObject, true)
       const key = keySet.getKey(jws.header as { alg: string; kid?: string })
-      return key instanceof Promise
-        ? key.then((found) => finish(token, jws, alg, found, false))
-        : finish(token, jws, alg, key, false)
+      return andThen(key, (found) => finish(token, jws, alg, found, false))
     },
     keyCount: () => keySet.size,
     clear() {

@@ -1,5 +1,6 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
 import { hash } from 'node:crypto'
+import { andThen } from '../maybe-async.js'
 import { LRUCache } from 'lru-cache'
 import { InvalidTokenError } from '../errors/errors.js'
 import { checkTokenSyntax } from '../http/extract-token.js'
@@ -59,9 +60,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
     const verifier = registry.select(jws.claims.iss)
-    return verifier instanceof Promise
-      ? verifier.then((found) => found.verify(token, jws))
-      : verifier.verify(token, jws)
+    return andThen(verifier, (found) => found.verify(token, jws))
   }
 
   function remember(key: string, auth: AuthContext): AuthContext {
@@ -78,9 +77,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       // lru-cache expires entries on its own monotonic clock; `exp` is wall-clock time.
       if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) return cached
       const result = verifyUncached(token)
-      return result instanceof Promise
-        ? result.then((auth) => remember(key, auth))
-        : remember(key, result)
+      return andThen(result, (auth) => remember(key, auth))
     },
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }

@@ -2,7 +2,7 @@ import type { Request } from 'express'
 import type { FastifyRequest } from 'fastify'
 import type Koa from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
-import type { AuthContext, AuthenticateOptions, Guard, TokenClaims } from 'oidc-guard'
+import type { AuthContext, AuthenticateOptions, Guard, GuardName, TokenClaims } from 'oidc-guard'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
 import * as onKoa from 'oidc-guard/koa'
@@ -41,6 +41,14 @@ describe('types', () => {
     expectTypeOf(onExpress.authenticate).parameter(0).toEqualTypeOf<AuthenticateOptions>()
     expectTypeOf(onKoa.authenticate).parameter(0).toEqualTypeOf<AuthenticateOptions>()
     expectTypeOf<keyof typeof onExpress>().toEqualTypeOf<keyof typeof onKoa>()
+  })
+
+  it('every adapter exports every builder of GUARD_BUILDERS, each returning its middleware', () => {
+    expectTypeOf<GuardName>().toExtend<keyof typeof onExpress>()
+    expectTypeOf<GuardName>().toExtend<keyof typeof onKoa>()
+    expectTypeOf<GuardName>().toExtend<keyof typeof onFastify>()
+    expectTypeOf(onExpress.guard({ role: 'admin' })).toEqualTypeOf<onExpress.GuardMiddleware>()
+    expectTypeOf(onKoa.requireTenant({ param: 't' })).toEqualTypeOf<onKoa.GuardMiddleware>()
   })
 
   it('options reject unknown keys and wrong types at compile time too', () => {
