@@ -1,17 +1,28 @@
 import type { TokenClaims } from '../../verify/auth-context.js'
-import { readClaim } from '../read-claim.js'
+import { readPath } from '../read-claim.js'
 import type { MappedClaims } from '../claim-mapping.js'
 
 /** A normalized field: how to read it from a verified claims set. */
 export type Field = keyof Omit<MappedClaims, 'emailVerified'>
 export type Resolved = Record<Field, (claims: TokenClaims) => unknown>
 
-/** Reads the first of several claims that is present. */
+/** A claim a preset reads: an exact member name, or the segments of a nested path. */
+export type PresetClaim = string | readonly string[]
+
+/**
+ * Reads the first of several claims that is present. A string is always an exact member name
+ * (never split on dots), so a preset cannot be fooled by a flat claim spelt like a path.
+ */
 export const first =
-  (...paths: string[]) =>
+  (...claimsToTry: PresetClaim[]) =>
   (claims: TokenClaims): unknown => {
-    for (const path of paths) {
-      const value = readClaim(claims, path)
+    for (const claim of claimsToTry) {
+      const value =
+        typeof claim === 'string'
+          ? Object.hasOwn(claims, claim)
+            ? claims[claim]
+            : undefined
+          : readPath(claims, claim)
       if (value !== undefined) return value
     }
     return undefined
