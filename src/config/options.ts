@@ -31,9 +31,9 @@ export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
 export type TokenLocation = 'header' | 'query' | 'body'
 
 /**
- * What a tenant resolver may return: known (`true`), known with overrides (an object with only
- * `audience` and/or `jwksUri`), or unknown (`false`, `null`, `undefined`). Any other answer
- * (`0`, `''`, `'false'`, `1`, an object with other members…) refuses the tenant: only an
+ * What a tenant resolver may return: known (`true`), known with overrides (an object with
+ * `audience` and/or `jwksUri`, nothing else), or unknown (`false`, `null`, `undefined`). Any other answer
+ * (`0`, `''`, `'false'`, `1`, `{}`, an object with other members…) refuses the tenant: only an
  * explicit yes accepts one.
  */
 export type TenantResolution =

@@ -33,8 +33,8 @@ const isNonEmptyString = (value: unknown): value is string =>
   typeof value === 'string' && value !== ''
 
 /**
- * Reads a `resolveTenant` answer. Only `true` or a plain object with nothing but a valid
- * `audience` and/or `jwksUri` accepts a tenant: a count, an `EXISTS` result, `'false'`, `NaN`
+ * Reads a `resolveTenant` answer. Only `true` or a plain object with a valid `audience`
+ * and/or `jwksUri` (and nothing else) accepts a tenant: a count, an `EXISTS` result, `'false'`, `NaN`
  * or anything else a resolver may return by mistake refuses it, so a tenant is never accepted
  * by accident.
  */
@@ -43,7 +43,9 @@ function readResolution(answer: unknown, allowInsecureRequests: boolean): Accept
   if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return undefined
   if (Object.getPrototypeOf(answer) !== Object.prototype) return undefined
   const { audience, jwksUri, ...other } = answer as Record<string, unknown>
-  if (Object.keys(other).length > 0) return undefined
+  // `{}` or a record with other members (a database row…) is not a documented answer.
+  if (Object.keys(other).length > 0 || (audience === undefined && jwksUri === undefined))
+    return undefined
   if (
     audience !== undefined &&
     !isNonEmptyString(audience) &&
@@ -150,6 +152,11 @@ class TenantIssuers {
         jwksUri: overrides.jwksUri ?? this.options.jwksUri?.replace('{tenant}', tenant),
         tenant,
         fetch: this.gate.guard(tenant, this.common.fetch ?? globalThis.fetch),
+        // A resolver's yes holds for resolvedTenantTtl, remembered tokens included.
+        trustedUntil:
+          this.options.resolveTenant === undefined
+            ? undefined
+            : Date.now() + this.common.resolvedTenantTtl,
       },
       this.common,
     )

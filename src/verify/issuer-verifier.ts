@@ -44,6 +44,8 @@ export interface ConcreteIssuer {
   readonly tenant?: string
   /** The `fetch` for this issuer's keys; default `common.fetch` or the global one. */
   readonly fetch?: typeof fetch
+  /** Milliseconds since the epoch after which this issuer must be confirmed again. */
+  readonly trustedUntil?: number
 }
 
 // RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing; `JWT` and none stay accepted by default
@@ -218,7 +220,7 @@ export function createIssuerVerifier(
       return generation
     },
     validUntil(auth) {
-      const exp = auth.expiresAt * 1000
+      const exp = Math.min(auth.expiresAt * 1000, concrete.trustedUntil ?? Infinity)
       const iat = auth.claims.iat
       if (maxTokenAge === undefined || typeof iat !== 'number') return exp
       return Math.min(exp, (iat + maxTokenAge + clockTolerance) * 1000)
