@@ -18,6 +18,8 @@ import {
 } from 'oidc-guard'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
+import * as onKoa from 'oidc-guard/koa'
+import Koa from 'koa'
 import { createClaimRules } from '../../src/claims/claim-mapping.js'
 import { rejection } from '../helpers/assertions.js'
 import { authContext } from '../helpers/context.js'
@@ -481,6 +483,33 @@ describe('issue-9 decide: hostname, parsed headers, per-issuer eviction, ID toke
     expect(response.status).toBe(200)
   })
 
+  it('issue-9 decide host: Koa and Fastify read their own proxy-aware hostname too', async () => {
+    const token = await hsToken({ tenant: 'acme' })
+    const koa = new Koa()
+    koa.proxy = true
+    koa.use(onKoa.authenticate(hsOptions))
+    koa.use(onKoa.requireTenant({ host: 'subdomain' }))
+    koa.use((ctx) => {
+      ctx.body = { ok: true }
+    })
+    const fastify = Fastify({ trustProxy: true })
+    await fastify.register(onFastify.authenticate, hsOptions)
+    fastify.get('/r', { config: { auth: { tenant: { host: 'subdomain' } } } }, async () => ({}))
+    await fastify.ready()
+    try {
+      for (const server of [createServer(koa.callback()), fastify.server]) {
+        const response = await request(server)
+          .get('/r')
+          .set('Host', 'globex.internal')
+          .set('X-Forwarded-Host', 'acme.api.example.com')
+          .set('Authorization', `Bearer ${token}`)
+        expect(response.status).toBe(200)
+      }
+    } finally {
+      await fastify.close()
+    }
+  })
+
   it('issue-9 decide rawHeaders: a middleware that removed the Authorization header is followed', async () => {
     const app = express()
     app.use((req, _res, next) => {
@@ -592,5 +621,87 @@ describe('issue-9 decide: hostname, parsed headers, per-issuer eviction, ID toke
     const error = await rejection(authenticator.authenticate({ method: 'GET', ...form }))
     expect(error).toBeInstanceOf(MissingTokenError)
     expect(await authenticator.authenticate({ method: 'POST', ...form })).toBeDefined()
+  })
+})
+
+describe('issue-10 §5 strict profile: RFC 9068 claim shapes (unit)', () => {
+  it('issue-10 strict custom mappings read scopes as strings and lists as arrays', () => {
+    const rules = createClaimRules(
+      { scopes: ['a.scope', 'b'], roles: 'r', groups: ['g1', 'g2'] },
+      undefined,
+      'strict',
+    )
+    expect(
+      rules.map({ a: { scope: 'x y' }, b: ['z'], r: 'admin', g1: ['s'], g2: 'staff' }),
+    ).toMatchObject({ scopes: ['x', 'y'], roles: [], groups: ['s'] })
+    const single = createClaimRules({ scopes: (c) => c.perm }, undefined, 'strict')
+    expect(single.map({ perm: 'p q' }).scopes).toEqual(['p', 'q'])
+    expect(single.map({ perm: ['p'] }).scopes).toEqual([])
+  })
+
+  it('issue-10 strict presets: okta scp list then scope string, auth0 permissions as scopes', () => {
+    const okta = createClaimRules('okta', undefined, 'strict')
+    expect(okta.map({ scp: ['a', 'b'] }).scopes).toEqual(['a', 'b'])
+    expect(okta.map({ scope: 'c d' }).scopes).toEqual(['c', 'd'])
+    const auth0 = createClaimRules(
+      { preset: 'auth0', permissionsAsScopes: true },
+      undefined,
+      'strict',
+    )
+    expect(auth0.map({ scope: 'openid', permissions: ['read:x'] }).scopes).toEqual([
+      'openid',
+      'read:x',
+    ])
+    expect(
+      createClaimRules('keycloak', undefined, 'strict').map({ realm_access: { roles: 'a' } }).roles,
+    ).toEqual([])
+  })
+})
+
+describe('issue-9 edges of the new rules', () => {
+  it('issue-9 transport policy: https, loopback http, the opt-in, and nothing else', async () => {
+    const { isAllowedTransport, isDowngrade } = await import('../../src/keys/transport-policy.js')
+    expect(isAllowedTransport('https://idp.example.com', false)).toBe(true)
+    expect(isAllowedTransport('http://127.10.0.1:80/x', false)).toBe(true)
+    expect(isAllowedTransport('http://api.localhost/x', false)).toBe(true)
+    expect(isAllowedTransport('http://idp.example.com', false)).toBe(false)
+    expect(isAllowedTransport('http://idp.example.com', true)).toBe(true)
+    expect(isAllowedTransport('ftp://idp.example.com', true)).toBe(false)
+    expect(isAllowedTransport('not a url', true)).toBe(false)
+    expect(isDowngrade('https://a', 'http://127.0.0.1/jwks')).toBe(true)
+    expect(isDowngrade('http://127.0.0.1', 'http://127.0.0.1/jwks')).toBe(false)
+  })
+
+  it('issue-9 resolver overrides: audience lists and jwksUri are checked, other shapes refused', async () => {
+    const answers: [unknown, boolean][] = [
+      [{ audience: ['api', 'x'] }, true],
+      [{ jwksUri: idp.jwksUri }, true],
+      [{ jwksUri: 'http://idp.example.com/jwks' }, false],
+      [{ audience: [] }, false],
+      [new Map([['audience', 'api']]), false],
+    ]
+    for (const [answer, accepted] of answers) {
+      const authenticator = createAuthenticator({
+        issuer: template(),
+        audience: 'api',
+        jwksUri: idp.jwksUri,
+        resolveTenant: () => answer as boolean,
+      })
+      const token = await sign(key, claims({ iss: tenantIss('acme'), aud: 'api' }))
+      const outcome = await authenticator.authenticate(bearer(token)).then(
+        () => true,
+        () => false,
+      )
+      expect(outcome, JSON.stringify(answer)).toBe(accepted)
+      authenticator.close()
+    }
+  })
+
+  it('issue-9 provider profiles: a non-string payload typ and a refresh token are refused', async () => {
+    const authenticator = createAuthenticator({ ...hsOptions })
+    for (const typ of [5, 'Refresh', 'logout']) {
+      const error = await rejection(authenticator.authenticate(bearer(await hsToken({ typ }))))
+      expect(error.message).toBe('The token is not an access token')
+    }
   })
 })
