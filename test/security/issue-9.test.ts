@@ -705,3 +705,37 @@ describe('issue-9 edges of the new rules', () => {
     }
   })
 })
+
+describe('issue-9 mechanisms (unit)', () => {
+  it('issue-9 fetchJson refuses plain HTTP to a non-loopback host, whoever built the URL', async () => {
+    const { fetchJson } = await import('../../src/keys/fetch-json.js')
+    let called = false
+    const limits = {
+      fetch: (async () => {
+        called = true
+        return Response.json({})
+      }) as typeof fetch,
+      timeoutDuration: 1000,
+      maxResponseSize: 1000,
+    }
+    await expect(fetchJson('http://idp.example.com/jwks', limits)).rejects.toMatchObject({
+      reason: 'insecure',
+    })
+    expect(called).toBe(false)
+    await expect(
+      fetchJson('http://idp.example.com/jwks', { ...limits, allowInsecureRequests: true }),
+    ).resolves.toMatchObject({ json: {} })
+  })
+
+  it('issue-9 TenantFetchGate admits a re-created key set once the cooldown has passed', async () => {
+    const { TenantFetchGate } = await import('../../src/verify/tenant-fetch-gate.js')
+    let now = 0
+    const gate = new TenantFetchGate(1000, 10, () => now)
+    const fetchOk = (async () => Response.json({})) as typeof fetch
+    await gate.guard('t', fetchOk)('https://x')
+    await expect(gate.guard('t', fetchOk)('https://x')).rejects.toThrow('cooldown')
+    now = 1000
+    await expect(gate.guard('t', fetchOk)('https://x')).resolves.toBeInstanceOf(Response)
+    gate.clear()
+  })
+})

@@ -1,29 +1,20 @@
 import type { TokenClaims } from '../../verify/auth-context.js'
-import { readPath } from '../read-claim.js'
 import type { MappedClaims } from '../claim-mapping.js'
 
 /** A normalized field: how to read it from a verified claims set. */
 export type Field = keyof Omit<MappedClaims, 'emailVerified'>
 export type Resolved = Record<Field, (claims: TokenClaims) => unknown>
 
-/** A claim a preset reads: an exact member name, or the segments of a nested path. */
-export type PresetClaim = string | readonly string[]
-
 /**
- * Reads the first of several claims that is present. A string is always an exact member name
- * (never split on dots), so a preset cannot be fooled by a flat claim spelt like a path.
+ * Reads the first of several claims that is present. Names are exact member names, never split
+ * on dots, so a preset cannot be fooled by a flat claim spelt like a path (nested claims are
+ * read with `readPath` and their segments).
  */
 export const first =
-  (...claimsToTry: PresetClaim[]) =>
+  (...names: string[]) =>
   (claims: TokenClaims): unknown => {
-    for (const claim of claimsToTry) {
-      const value =
-        typeof claim === 'string'
-          ? Object.hasOwn(claims, claim)
-            ? claims[claim]
-            : undefined
-          : readPath(claims, claim)
-      if (value !== undefined) return value
+    for (const name of names) {
+      if (Object.hasOwn(claims, name) && claims[name] !== undefined) return claims[name]
     }
     return undefined
   }
