@@ -70,3 +70,6 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+
+// Declarative route settings (Fastify `config.auth`), compiled once per setting.
+export { createRouteAuth, type CompiledRouteAuth, type RouteAuth } from './guards/route-auth.js'

@@ -26,7 +26,7 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'jose', 'claims', 'authenticator'],
+  config: ['errors', 'jose', 'keys', 'claims', 'authenticator'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],

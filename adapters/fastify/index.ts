@@ -1,27 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  asGuard,
-  createAuthenticator,
-  createGuardFactories,
-  defineRequestView,
-  guardFor,
-  isOidcGuardError,
-  type AuthContext,
-  type AuthenticateOptions,
-  type Authenticator,
-  type RequestView,
-  type Guard,
-  type Requirement,
-} from '../../src/index.js'
+import { asGuard, createAuthenticator, createGuardFactories } from '../../src/index.js'
+import { createRouteAuth, defineRequestView, isOidcGuardError } from '../../src/index.js'
+import type { AuthContext, AuthenticateOptions, Authenticator } from '../../src/index.js'
+import type { Guard, RequestView, RouteAuth } from '../../src/index.js'
 
 type Done = (error?: Error) => void
 
 /** A Fastify hook (callback style), usable as `onRequest` or `preHandler`. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 
-/** What `config.auth` takes: authenticate, authenticate when a token is sent, or a requirement. */
-export type RouteAuth = true | 'optional' | Requirement
+type RouteConfig = { auth?: RouteAuth }
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,7 +35,9 @@ declare module 'fastify' {
 }
 
 const REQUEST = Symbol('oidc-guard.request')
-type TaggedRequest = FastifyRequest & { [REQUEST]?: RequestView<FastifyRequest> | null }
+const GUARD = Symbol('oidc-guard.route-guard')
+type Tags = { [REQUEST]?: RequestView<FastifyRequest> | null; [GUARD]?: AuthHook | null }
+type TaggedRequest = FastifyRequest & Tags
 
 // The core's view of a Fastify request, read lazily (the body does not exist yet in onRequest).
 const FastifyRequestView = defineRequestView<FastifyRequest>({
@@ -54,6 +45,7 @@ const FastifyRequestView = defineRequestView<FastifyRequest>({
   path: (request) => request.url.split('?', 1)[0],
   headers: (request) => request.headers,
   rawHeaders: (request) => request.raw.rawHeaders,
+  hostname: (request) => request.hostname,
   query: (request) => request.query,
   body: (request) => request.body,
   params: (request) => request.params,
@@ -82,9 +74,6 @@ export function authorize(guard: Guard): AuthHook & Guard {
   return asGuard(guardHook, guard)
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value]
-
 async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOptions) {
   const authenticator = createAuthenticator(options)
 
@@ -103,25 +92,38 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
         credentialsRequired,
       )
     }
-  const authenticateHook = hook()
-  const authenticateOptional = hook(false)
+  const [authenticateHook, authenticateOptional] = [hook(), hook(false)]
 
   fastify.decorateRequest('auth', null)
   // Declared up front so every request object keeps one shape.
   fastify.decorateRequest(REQUEST, null)
+  fastify.decorateRequest(GUARD, null)
   fastify.decorate('oidcGuard', authenticator)
   fastify.decorate('authenticate', authenticateHook)
   fastify.decorate('authenticateOptional', authenticateOptional)
-  // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. The requirement is
-  // checked here, at registration, so a bad one fails startup.
+
+  // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. Lifecycle hooks reach
+  // every route of this context and its children whatever the order of registration (a route
+  // declared before the plugin, an un-awaited register, a plugin registered earlier), which
+  // `onRoute` cannot: a security annotation must never be silently skipped.
+  const compile = createRouteAuth(authorize)
+  // Routes declared after the plugin: a bad requirement fails startup. Others fail their
+  // requests (Fastify turns the thrown ConfigurationError into a 500), never pass.
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    const requirement = (route.config as { auth?: RouteAuth } | undefined)?.auth
-    if (requirement === undefined) return
-    const first = requirement === 'optional' ? authenticateOptional : authenticateHook
-    route.onRequest = [first, ...asArray(route.onRequest)] as RouteOptions['onRequest']
-    if (requirement === true || requirement === 'optional') return
-    const guardHook = authorize(guardFor(requirement))
-    route.preHandler = [...asArray(route.preHandler), guardHook] as RouteOptions['preHandler']
+    const auth = (route.config as RouteConfig | undefined)?.auth
+    if (auth !== undefined) compile(auth)
+  })
+  fastify.addHook('onRequest', function routeAuthHook(request, reply, done) {
+    const auth = (request.routeOptions.config as RouteConfig).auth
+    if (auth === undefined) return done()
+    const route = compile(auth)
+    ;(request as TaggedRequest)[GUARD] = route.guard ?? null
+    ;(route.optional ? authenticateOptional : authenticateHook).call(this, request, reply, done)
+  })
+  fastify.addHook('preHandler', function routeGuardHook(request, reply, done) {
+    const guardHook = (request as TaggedRequest)[GUARD]
+    if (guardHook == null) return done()
+    guardHook.call(this, request, reply, done)
   })
   fastify.addHook('onClose', async () => authenticator.close())
 }
@@ -129,7 +131,8 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
 /**
  * The Fastify plugin. It authenticates nothing by itself: routes opt in with
  * `{ onRequest: fastify.authenticate }` or `{ config: { auth: … } }`, so routes without either
- * stay public.
+ * stay public. `config.auth` is honoured on every route of the context the plugin is registered
+ * in (the root, unless you register it inside a plugin) and its children, in any order.
  * @example
  * await app.register(authenticate, { issuer, audience: 'orders-api' })
  * app.get('/orders', { onRequest: app.authenticate, preHandler: requireScope('orders:read') }, list)
@@ -155,4 +158,5 @@ export const {
   guard,
 } = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'
+export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'
+export type { Requirement, RouteAuth } from '../../src/index.js'

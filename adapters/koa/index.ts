@@ -35,6 +35,7 @@ const KoaRequestView = defineRequestView<Context>({
   path: (ctx) => ctx.path,
   headers: (ctx) => ctx.headers,
   rawHeaders: (ctx) => ctx.req.rawHeaders,
+  hostname: (ctx) => ctx.hostname,
   query: (ctx) => ctx.query,
   body: (ctx) => (ctx.request as { body?: unknown }).body,
   params: (ctx) => (ctx as { params?: unknown }).params,

@@ -7,6 +7,8 @@ export interface RequestReaders<T> {
   path(source: T): string | undefined
   headers(source: T): Readonly<Record<string, HeaderValue>>
   rawHeaders(source: T): readonly string[] | undefined
+  /** The host name as the framework resolves it (honouring its proxy-trust settings). */
+  hostname(source: T): string | undefined
   query(source: T): unknown
   body(source: T): unknown
   params(source: T): unknown
@@ -43,6 +45,9 @@ export function defineRequestView<T>(
     }
     get rawHeaders() {
       return read.rawHeaders(this.source)
+    }
+    get hostname() {
+      return read.hostname(this.source)
     }
     get query() {
       return read.query(this.source)

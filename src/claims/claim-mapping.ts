@@ -1,9 +1,8 @@
-import { DESCRIPTIONS } from '../errors/reasons.js'
-import { readClaim, toStringList } from './read-claim.js'
+import { readClaim, spaceDelimited, stringArray, toStringList } from './read-claim.js'
 import { auth0 } from './presets/auth0.js'
 import { cognito } from './presets/cognito.js'
 import { entra } from './presets/entra.js'
-import type { Field, Resolved } from './presets/field-readers.js'
+import { first, type Field, type Resolved } from './presets/field-readers.js'
 import { GENERIC } from './presets/generic.js'
 import { google } from './presets/google.js'
 import { keycloak } from './presets/keycloak.js'
@@ -66,27 +65,37 @@ export interface MappedClaims {
   readonly name: string | undefined
 }
 
-/** What a preset adds beyond mapping: audience and token-kind rules. */
+/** The claim-shape rules a profile reads with (see `createClaimRules`). */
+export type ClaimShapes = 'tolerant' | 'strict'
+
+/** Compiled name mapping of one issuer: which claims become scopes, roles, tenant and the rest. */
 export interface ClaimRules {
-  /** Maps a verified claims set; `tenant` falls back to the tenant of the issuer template. */
-  map(claims: TokenClaims, issuerTenant: string | undefined): MappedClaims
-  /** Cognito: access tokens carry no `aud`; the audience is matched against `client_id`. */
-  readonly audienceFromClientId: boolean
-  /** Returns a reason when the token is of the wrong kind (e.g. a Cognito ID token). */
-  check(claims: TokenClaims): string | undefined
+  /** The preset the rules come from (`generic` for a custom mapping). */
+  readonly preset: ClaimPreset
+  /**
+   * Maps a verified claims set to the provider-neutral view. `tenant` is the token's own tenant
+   * claim, if any: the verifier decides how it relates to a templated issuer's tenant.
+   * A custom mapping function that throws propagates its error (the verifier refuses the token).
+   */
+  map(claims: TokenClaims): MappedClaims
 }
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
 
-function source(from: ClaimSource): (claims: TokenClaims) => unknown {
+type ListReader = (value: unknown) => readonly string[]
+
+function source(from: ClaimSource, list: ListReader): (claims: TokenClaims) => unknown {
   if (typeof from === 'function') return from
   if (typeof from === 'string') return (claims) => readClaim(claims, from)
   // Several claims merged into one list (e.g. realm roles and client roles).
-  return (claims) => from.flatMap((path) => toStringList(readClaim(claims, path)))
+  return (claims) => from.flatMap((path) => list(readClaim(claims, path)))
 }
 
-const PRESETS: Record<ClaimPreset, (options: ClaimPresetOptions) => Partial<Resolved>> = {
+const PRESETS: Record<
+  ClaimPreset,
+  (options: ClaimPresetOptions, list: ListReader) => Partial<Resolved>
+> = {
   generic: () => ({}),
   keycloak,
   auth0,
@@ -96,6 +105,33 @@ const PRESETS: Record<ClaimPreset, (options: ClaimPresetOptions) => Partial<Reso
   google,
 }
 
+// RFC 9068 §2.2.3 registers `scope` (a space-delimited string); `scp` is no registered claim
+// and, in the strict profile, counts only for the providers that issue it.
+const SCP_PRESETS: ReadonlySet<ClaimPreset> = new Set<ClaimPreset>(['entra', 'okta'])
+
+function strictScopes(
+  preset: ClaimPresetOptions,
+  custom: ClaimSource | undefined,
+): (claims: TokenClaims) => readonly string[] {
+  if (Array.isArray(custom))
+    return (claims) => custom.flatMap((path) => spaceDelimited(readClaim(claims, path)))
+  if (custom !== undefined) {
+    const read = source(custom, spaceDelimited)
+    return (claims) => spaceDelimited(read(claims))
+  }
+  const scope = (claims: TokenClaims) => spaceDelimited(claims.scope)
+  if (SCP_PRESETS.has(preset.preset)) {
+    const readScp = first('scp')
+    return (claims) => {
+      const scp = readScp(claims)
+      return scp !== undefined ? toStringList(scp) : scope(claims)
+    }
+  }
+  if (preset.preset === 'auth0' && preset.permissionsAsScopes)
+    return (claims) => [...scope(claims), ...stringArray(claims.permissions)]
+  return scope
+}
+
 function isPresetOptions(value: ClaimsOption): value is ClaimPresetOptions {
   return typeof value === 'object' && 'preset' in value
 }
@@ -103,10 +139,16 @@ function isPresetOptions(value: ClaimsOption): value is ClaimPresetOptions {
 /**
  * Compiles an issuer's `claims` option into the rules that normalize its tokens. Done once per
  * issuer at startup; mapping a token then reads each claim once.
+ *
+ * `shapes: 'strict'` (the strict profile) reads claim shapes as RFC 9068 defines them: `scope`
+ * counts only as a space-delimited string (a list grants nothing), `scp` only for presets that
+ * name it (`entra`, `okta`), and roles, groups and permissions only as JSON arrays (a string
+ * grants nothing). `tolerant` (the default profile) accepts either shape.
  */
 export function createClaimRules(
   option: ClaimsOption = 'generic',
   rolesClaim?: string,
+  shapes: ClaimShapes = 'tolerant',
 ): ClaimRules {
   const preset: ClaimPresetOptions =
     typeof option === 'string'
@@ -114,30 +156,30 @@ export function createClaimRules(
       : isPresetOptions(option)
         ? option
         : { preset: 'generic' }
+  const strict = shapes === 'strict'
+  const list: ListReader = strict ? stringArray : toStringList
   const custom: Partial<Resolved> = {}
-  if (typeof option === 'object' && !isPresetOptions(option)) {
-    for (const [field, from] of Object.entries(option) as [Field, ClaimSource][])
-      custom[field] = source(from)
+  const mapping = typeof option === 'object' && !isPresetOptions(option) ? option : undefined
+  if (mapping !== undefined) {
+    for (const [field, from] of Object.entries(mapping) as [Field, ClaimSource][])
+      custom[field] = source(from, list)
   }
-  if (rolesClaim !== undefined) custom.roles = source(rolesClaim)
-  const resolved: Resolved = { ...GENERIC, ...PRESETS[preset.preset](preset), ...custom }
-  const isCognito = preset.preset === 'cognito'
+  if (rolesClaim !== undefined) custom.roles = source(rolesClaim, list)
+  const resolved: Resolved = { ...GENERIC, ...PRESETS[preset.preset](preset, list), ...custom }
+  const scopes = strict
+    ? strictScopes(preset, mapping?.scopes)
+    : (claims: TokenClaims) => toStringList(resolved.scopes(claims))
   const isGoogle = preset.preset === 'google'
 
   return {
-    audienceFromClientId: isCognito,
-    check(claims) {
-      // Cognito signs ID and access tokens with the same keys: only `token_use: access` is one.
-      if (isCognito && claims.token_use !== 'access') return DESCRIPTIONS.kind
-      return undefined
-    },
-    map(claims, issuerTenant) {
+    preset: preset.preset,
+    map(claims) {
       return {
-        scopes: toStringList(resolved.scopes(claims)),
-        roles: toStringList(resolved.roles(claims)),
-        groups: toStringList(resolved.groups(claims)),
-        permissions: toStringList(resolved.permissions(claims)),
-        tenant: str(resolved.tenant(claims)) ?? issuerTenant,
+        scopes: scopes(claims),
+        roles: list(resolved.roles(claims)),
+        groups: list(resolved.groups(claims)),
+        permissions: list(resolved.permissions(claims)),
+        tenant: str(resolved.tenant(claims)),
         clientId: str(resolved.clientId(claims)),
         email: str(resolved.email(claims)),
         emailVerified:

@@ -3,6 +3,8 @@ import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm } from '../jose/algorithms.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import { isAllowedTransport } from '../keys/transport-policy.js'
+import { TENANT_ID } from './tenant-id.js'
 
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -15,8 +17,14 @@ export {
 /** Where a bearer token may be read from (RFC 6750 §2). */
 export type TokenLocation = 'header' | 'query' | 'body'
 
-/** What a tenant resolver may return: unknown (`false`), known (`true`), or known with overrides. */
-export type TenantResolution = boolean | { audience?: string | string[]; jwksUri?: string }
+/**
+ * What a tenant resolver may return: known (`true`), known with overrides (an object with
+ * `audience` and/or `jwksUri`, nothing else), or unknown (`false`, `null`, `undefined`). Any other answer
+ * (`0`, `''`, `'false'`, `1`, `{}`, an object with other members…) refuses the tenant: only an
+ * explicit yes accepts one.
+ */
+export type TenantResolution =
+  boolean | null | undefined | { audience?: string | string[]; jwksUri?: string }
 
 /** How a token is verified; set per issuer, or once at the top level as every issuer's default. */
 export interface VerificationOptions {
@@ -62,7 +70,11 @@ export interface IssuerOptions extends VerificationOptions {
   secret?: string | Uint8Array
   /** Known tenants of an issuer template. */
   tenants?: string[]
-  /** Decides whether a tenant of an issuer template exists (e.g. from your database). Cached. */
+  /**
+   * Decides whether a tenant of an issuer template exists (e.g. from your database). Bounded by
+   * `timeoutDuration` (a late answer is a 503), called once at a time per tenant, and cached:
+   * accepted tenants for `resolvedTenantTtl`, unknown ones for `unknownTenantTtl`.
+   */
   resolveTenant?: (tenant: string) => TenantResolution | Promise<TenantResolution>
 }
 
@@ -98,6 +110,18 @@ export interface CommonOptions extends VerificationOptions {
   unknownTenantCacheSize?: number
   /** How long an unknown tenant is remembered, in milliseconds. Default 300000. */
   unknownTenantTtl?: number
+  /**
+   * How long a tenant `resolveTenant` accepted is trusted before it is asked again, in
+   * milliseconds, so an offboarded tenant stops working without a restart. Default 300000.
+   */
+  resolvedTenantTtl?: number
+  /**
+   * Allow `http:` issuers, JWKS and discovery URLs on hosts other than loopback. Default false:
+   * keys come over `https:`, or `http:` only from 127.0.0.0/8, `[::1]` or `localhost`. Even with
+   * this opt-in, a discovered `jwks_uri` never downgrades an `https:` issuer to `http:`.
+   * @see RFC 8725 §3.9
+   */
+  allowInsecureRequests?: boolean
   /** The `fetch` used for discovery and JWKS. Default: the global `fetch`. */
   fetch?: typeof fetch
   /** Receives every authentication and guard decision, allowed or not. */
@@ -187,7 +211,7 @@ const issuerFields = {
   jwksUri: httpUrl.optional(),
   secret: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
   tenants: z
-    .array(z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'Expected a tenant id'))
+    .array(z.string().regex(TENANT_ID, 'Expected a tenant id (not . or ..)'))
     .min(1)
     .optional(),
   resolveTenant: fn<IssuerOptions['resolveTenant']>().optional(),
@@ -220,6 +244,8 @@ const optionsSchema = z
     maxTenants: positiveInt.default(100),
     unknownTenantCacheSize: positiveInt.default(10_000),
     unknownTenantTtl: positiveInt.default(300_000),
+    resolvedTenantTtl: positiveInt.default(300_000),
+    allowInsecureRequests: z.boolean().default(false),
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
     forwardErrors: z.boolean().default(false),
@@ -253,6 +279,7 @@ const optionsSchema = z
       if (seen.has(entry.issuer)) issue([...path, 'issuer'], 'Duplicate issuer')
       seen.add(entry.issuer)
       checkIssuer(entry as Partial<IssuerOptions> & VerificationOptions, options, path, issue)
+      checkTransport(entry, options.allowInsecureRequests, path, issue)
     }
   })
 
@@ -289,6 +316,24 @@ function checkIssuer(
       ['tokenLocations'],
       'The strict profile does not allow query tokens (RFC 9068 §5, RFC 6750 §5.3)',
     )
+  }
+}
+
+// Keys over plain HTTP can be swapped on the way: https, or http to loopback, or the opt-in.
+function checkTransport(
+  entry: { issuer?: string; jwksUri?: string },
+  allowInsecureRequests: boolean,
+  path: PropertyKey[],
+  issue: (path: PropertyKey[], message: string) => void,
+): void {
+  for (const key of ['issuer', 'jwksUri'] as const) {
+    const url = entry[key]?.replaceAll('{tenant}', 'tenant')
+    if (url !== undefined && !isAllowedTransport(url, allowInsecureRequests)) {
+      issue(
+        [...path, key],
+        'Expected an https URL (http only for loopback hosts, or set allowInsecureRequests)',
+      )
+    }
   }
 }
 
@@ -331,6 +376,8 @@ export interface ResolvedAuthenticateOptions {
   readonly maxTenants: number
   readonly unknownTenantCacheSize: number
   readonly unknownTenantTtl: number
+  readonly resolvedTenantTtl: number
+  readonly allowInsecureRequests: boolean
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   readonly forwardErrors: boolean
@@ -428,6 +475,8 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     maxTenants: rest.maxTenants,
     unknownTenantCacheSize: rest.unknownTenantCacheSize,
     unknownTenantTtl: rest.unknownTenantTtl,
+    resolvedTenantTtl: rest.resolvedTenantTtl,
+    allowInsecureRequests: rest.allowInsecureRequests,
     fetch: rest.fetch,
     onDecision: rest.onDecision,
     forwardErrors: rest.forwardErrors,

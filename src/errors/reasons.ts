@@ -20,6 +20,8 @@ export const DESCRIPTIONS = {
   lifetime: 'The access token lives longer than accepted',
   typ: 'The access token type is not accepted',
   kind: 'The token is not an access token',
+  tenant: 'The access token names another tenant than its issuer',
+  mapping: 'The access token claims could not be mapped',
   noKey: 'No key of the issuer matches the access token',
   tooLarge: 'The access token is too large',
   noCredentials: 'Authentication required',

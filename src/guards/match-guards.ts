@@ -52,8 +52,9 @@ export function requireTenant(from: RequestValue): Guard {
 }
 
 /**
- * Ownership: a claim must equal a value of the request (a number claim is compared as its
- * decimal string, since URL parameters are strings).
+ * Ownership: a claim must equal a value of the request (an integer claim is compared as its
+ * decimal string, since URL parameters are strings; an integer beyond ±2^53 − 1, which JSON
+ * parsing may have rounded, and a fractional number never match).
  * @example requireClaimMatches('sub', { param: 'userId' })
  */
 export function requireClaimMatches(claim: string, from: RequestValue): Guard {
@@ -65,9 +66,11 @@ export function requireClaimMatches(claim: string, from: RequestValue): Guard {
     [claim],
     (auth) => {
       const value = readClaim(auth.claims, claim)
+      // JSON numbers past 2^53 were rounded when the token was parsed: 9007199254740993 reads
+      // as …992, so only safe integers are compared (a larger id must be a string claim).
       return typeof value === 'string'
         ? value
-        : typeof value === 'number'
+        : Number.isSafeInteger(value)
           ? String(value)
           : undefined
     },

@@ -12,13 +12,21 @@ export interface AuthRequest {
   readonly headers: Readonly<Record<string, HeaderValue>>
   /**
    * Node's `rawHeaders`. Node keeps only the first of duplicated `Authorization` headers in
-   * `headers`; the raw list lets us refuse a request that sends two (RFC 6750 §2).
+   * `headers`; the raw list is only counted, to refuse a request that sends two (RFC 6750 §2).
+   * The token itself is always read from `headers`, so a middleware that rewrote or removed the
+   * header earlier is followed.
    */
   readonly rawHeaders?: readonly string[]
   /** Parsed query string; read only when `tokenLocations` includes `query`. */
   readonly query?: unknown
   /** Parsed form body; read only when `tokenLocations` includes `body`. */
   readonly body?: unknown
+  /**
+   * The host name the framework resolved (Express `req.hostname`, Koa `ctx.hostname`, Fastify
+   * `request.hostname`), which honours its proxy-trust settings; `{ host: 'subdomain' }` reads
+   * it, so the guard and the app agree on the tenant. Without it, the `Host` header is used.
+   */
+  readonly hostname?: string
   /** Route parameters, for guards that compare them with claims. */
   readonly params?: unknown
 }

@@ -15,19 +15,20 @@ export interface ExtractOptions {
 /** What extraction found: a token, or no credentials at all. */
 export type Extracted = string | undefined
 
+// The token comes from the parsed header (so a middleware that rewrote or removed it earlier
+// is followed); the raw list only tells whether the client sent more than one.
 function authorizationValues(request: AuthRequest): readonly string[] | string | undefined {
+  const value = normalize(request.headers.authorization)
+  if (typeof value !== 'string') return value
   const raw = request.rawHeaders
-  if (raw === undefined) return normalize(request.headers.authorization)
-  let first: string | undefined
-  let all: string[] | undefined
+  if (raw === undefined) return value
+  let count = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue
-    const value = raw[i + 1] as string
-    if (first === undefined) first = value
-    else (all ??= [first]).push(value)
+    if (name.length === 13 && name.toLowerCase() === 'authorization' && ++count > 1)
+      return [value, raw[i + 1] as string]
   }
-  return all ?? first
+  return value
 }
 
 function normalize(value: HeaderValue): readonly string[] | string | undefined {
@@ -81,8 +82,12 @@ function accessTokenParam(container: unknown, options: ExtractOptions): Extracte
   return checkToken(value, options)
 }
 
-// RFC 6750 §2.2: only a form-encoded body may carry the token.
+// RFC 6750 §2.2: only a form-encoded body may carry the token, and only with a method whose
+// body has defined semantics (RFC 9110 §9.3: not GET, HEAD, DELETE, OPTIONS, TRACE, CONNECT).
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
+
 function formBody(request: AuthRequest): unknown {
+  if (!BODY_METHODS.has(request.method.toUpperCase())) return undefined
   const type = request.headers['content-type']
   if (typeof type !== 'string') return undefined
   return type.toLowerCase().startsWith('application/x-www-form-urlencoded')

@@ -46,8 +46,10 @@ export function createRequestValueReader(
           return (request) => asString(field(request.query, value))
         case 'host':
           if (value === 'subdomain') {
+            // The framework's hostname honours its proxy-trust settings (X-Forwarded-Host only
+            // when trusted), so the guard sees the host the app routes by.
             return (request) => {
-              const host = asString(request.headers.host)
+              const host = asString(request.hostname) ?? asString(request.headers.host)
               const dot = host?.indexOf('.') ?? -1
               return dot > 0 ? host?.slice(0, dot) : undefined
             }

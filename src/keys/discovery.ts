@@ -1,3 +1,4 @@
+import { isAllowedTransport, isDowngrade } from './transport-policy.js'
 import { fetchJson, FetchFailure, type FetchLimits } from './fetch-json.js'
 
 /** The well-known URLs to try for an issuer, in order. */
@@ -29,6 +30,13 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
       const jwksUri = metadata.jwks_uri
       if (typeof jwksUri !== 'string' || !/^https?:\/\//.test(jwksUri) || !URL.canParse(jwksUri)) {
         throw new FetchFailure('invalid-json', 'discovery document has no usable jwks_uri')
+      }
+      // An https issuer never hands its keys to plain HTTP (a downgrade), opt-in or not.
+      if (
+        isDowngrade(issuer, jwksUri) ||
+        !isAllowedTransport(jwksUri, limits.allowInsecureRequests === true)
+      ) {
+        throw new FetchFailure('insecure', 'discovery document downgrades jwks_uri to http')
       }
       return jwksUri
     } catch (failure) {

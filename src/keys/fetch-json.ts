@@ -1,7 +1,9 @@
+import { isAllowedTransport } from './transport-policy.js'
+
 /** Why a fetch of a discovery document or key set failed; internal, never shown to clients. */
 export class FetchFailure extends Error {
   constructor(
-    readonly reason: 'timeout' | 'network' | 'status' | 'too-large' | 'invalid-json',
+    readonly reason: 'timeout' | 'network' | 'status' | 'too-large' | 'invalid-json' | 'insecure',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -16,6 +18,8 @@ export interface FetchLimits {
   readonly timeoutDuration: number
   /** Bytes. */
   readonly maxResponseSize: number
+  /** Allow `http:` to hosts other than loopback. Default false; see `isAllowedTransport`. */
+  readonly allowInsecureRequests?: boolean
 }
 
 export interface FetchedJson {
@@ -90,6 +94,10 @@ async function exchange(
  * an injected `fetch` that ignores the abort signal still cannot hang a request.
  */
 export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+  // Checked at the one place every remote call goes through, whatever built the URL.
+  if (!isAllowedTransport(url, limits.allowInsecureRequests === true)) {
+    throw new FetchFailure('insecure', 'refusing a plain-HTTP fetch to a non-loopback host')
+  }
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {

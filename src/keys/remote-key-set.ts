@@ -1,5 +1,5 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
-import { KeyObject } from 'node:crypto'
+import { hash, KeyObject } from 'node:crypto'
 import { importJWK, type JWK } from 'jose'
 import { discoverJwksUri } from './discovery.js'
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/errors.js'
@@ -16,7 +16,10 @@ export interface RemoteKeySetOptions extends FetchLimits {
   readonly maxStaleAge: number
   readonly maxKeys: number
   readonly realm: string
-  /** Called after a refresh dropped a key that was published before. */
+  /**
+   * Called after a refresh dropped a key that was published before (compared by `keyIdentity`:
+   * `kid` and key material). Each issuer's key set gets its own callback.
+   */
   readonly onKeysRemoved?: () => void
   /** Clock, in milliseconds; injectable for tests. */
   readonly now?: () => number
@@ -35,8 +38,23 @@ export interface KeySelector {
   readonly kid?: string
 }
 
-function keyIdentity(jwk: JWK): string {
-  return jwk.kid ?? `${jwk.kty}:${jwk.n ?? jwk.x ?? ''}`
+// RFC 7638 §3.2: the required members of each key type, in lexicographic order.
+const THUMBPRINT_MEMBERS: Record<string, readonly (keyof JWK)[]> = {
+  RSA: ['e', 'kty', 'n'],
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+}
+
+/**
+ * What makes a published key the same key: its `kid` and its RFC 7638 SHA-256 thumbprint (the
+ * key material). A key replaced under the same `kid` is a removal of the old key, so tokens
+ * verified with it are verified again.
+ * @see RFC 7638
+ */
+export function keyIdentity(jwk: JWK): string {
+  const members = THUMBPRINT_MEMBERS[jwk.kty as string] ?? []
+  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])))
+  return `${jwk.kid ?? ''}\u0000${hash('sha256', canonical, 'base64url')}`
 }
 
 /**

@@ -4,10 +4,12 @@ import { createSecretKey, type KeyObject } from 'node:crypto'
 import { buildAuthContext } from './auth-context.js'
 import { createClaimRules } from '../claims/claim-mapping.js'
 import { InvalidTokenError } from '../errors/errors.js'
+import { providerProfile } from './provider-profiles.js'
 import { verifyMac, verifySignature, type ParsedJws } from '../jose/signature.js'
 import { RemoteKeySet } from '../keys/remote-key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from '../config/options.js'
 import type { AuthContext, TokenClaims } from './auth-context.js'
+import type { MappedClaims } from '../claims/claim-mapping.js'
 
 /** Verifies tokens of one concrete issuer (one tenant of a template counts as one issuer). */
 export interface IssuerVerifier {
@@ -18,6 +20,18 @@ export interface IssuerVerifier {
   verify(token: string, jws: ParsedJws): AuthContext | Promise<AuthContext>
   /** Keys held in this issuer's key set. */
   keyCount(): number
+  /**
+   * Bumped whenever this issuer stops publishing a key it published before (compared by key
+   * material, not `kid`) and when the verifier is cleared: a remembered token verified under an
+   * older generation must be verified again. Scoped to this issuer, so one tenant rotating its
+   * keys never flushes another tenant's remembered tokens.
+   */
+  readonly generation: number
+  /**
+   * Until when (milliseconds since the epoch) a token this verifier accepted stays acceptable
+   * without a new check: its `exp`, and `iat` + `maxTokenAge` when that limit is set.
+   */
+  validUntil(auth: AuthContext): number
   clear(): void
 }
 
@@ -29,6 +43,10 @@ export interface ConcreteIssuer {
   readonly jwksUri: string | undefined
   /** The tenant filled into a template. */
   readonly tenant?: string
+  /** The `fetch` for this issuer's keys; default `common.fetch` or the global one. */
+  readonly fetch?: typeof fetch
+  /** Milliseconds since the epoch after which this issuer must be confirmed again. */
+  readonly trustedUntil?: number
 }
 
 // RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing; `JWT` and none stay accepted by default
@@ -48,15 +66,20 @@ const STRICT_TYPES = new Set(['at+jwt', 'application/at+jwt'])
 export function createIssuerVerifier(
   concrete: ConcreteIssuer,
   common: ResolvedAuthenticateOptions,
-  onKeysRemoved: () => void,
 ): IssuerVerifier {
   const { options, issuer, audience } = concrete
   const { realm } = common
-  const rules = createClaimRules(options.claims, options.rolesClaim)
+  const rules = createClaimRules(
+    options.claims,
+    options.rolesClaim,
+    options.profile === 'strict' ? 'strict' : 'tolerant',
+  )
+  const profile = providerProfile(rules.preset)
+  let generation = 0
   const keySet = new RemoteKeySet({
     issuer,
     jwksUri: concrete.jwksUri,
-    fetch: common.fetch ?? globalThis.fetch,
+    fetch: concrete.fetch ?? common.fetch ?? globalThis.fetch,
     timeoutDuration: common.timeoutDuration,
     maxResponseSize: common.maxResponseSize,
     cooldownDuration: common.cooldownDuration,
@@ -64,7 +87,10 @@ export function createIssuerVerifier(
     maxStaleAge: common.maxStaleAge,
     maxKeys: common.maxKeys,
     realm,
-    onKeysRemoved,
+    allowInsecureRequests: common.allowInsecureRequests,
+    onKeysRemoved: () => {
+      generation++
+    },
   })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)
@@ -75,7 +101,7 @@ export function createIssuerVerifier(
   const requiredClaims = [
     ...new Set([
       'iss',
-      ...(rules.audienceFromClientId ? [] : ['aud']),
+      ...(profile.audienceFromClientId ? [] : ['aud']),
       ...(maxTokenAge !== undefined ? ['iat'] : []),
       ...options.requiredClaims,
     ]),
@@ -107,12 +133,12 @@ export function createIssuerVerifier(
   }
 
   // The registered claims, with jose's semantics (RFC 7519 §4.1) and a few more checks.
-  function checkClaims(claims: TokenClaims, typ: unknown): void {
+  function checkClaims(claims: TokenClaims, typ: string | undefined): void {
     for (const name of requiredClaims)
       if (!Object.hasOwn(claims, name)) throw invalid(DESCRIPTIONS.missing)
     if (claims.iss !== issuer) throw invalid(DESCRIPTIONS.iss)
     if (
-      rules.audienceFromClientId
+      profile.audienceFromClientId
         ? !audience.includes(claims.client_id as string)
         : !checkAudience(claims.aud)
     ) {
@@ -132,12 +158,24 @@ export function createIssuerVerifier(
     }
     if (maxTokenLifetime !== undefined && exp - (iat ?? now) > maxTokenLifetime)
       throw invalid(DESCRIPTIONS.lifetime)
-    // OIDC Core §3.1.3.6/§3.3.2.11: hash claims exist only in ID tokens (RFC 8725 §3.11).
-    const idToken =
-      claims.at_hash !== undefined || claims.c_hash !== undefined || claims.s_hash !== undefined
-    const wrongKind =
-      rules.check(claims) ?? (idToken && typ !== 'at+jwt' ? DESCRIPTIONS.kind : undefined)
+    const wrongKind = profile.tokenKind(claims, typ)
     if (wrongKind !== undefined) throw invalid(wrongKind)
+  }
+
+  function map(claims: TokenClaims): MappedClaims {
+    let mapped: MappedClaims
+    try {
+      mapped = rules.map(claims)
+    } catch (cause) {
+      // A throwing custom mapping denies, like a throwing guard predicate: never a 500.
+      throw new InvalidTokenError(DESCRIPTIONS.mapping, { cause, realm })
+    }
+    const { tenant } = concrete
+    if (tenant === undefined) return mapped
+    // The tenant of a templated issuer is the one its `iss` and keys proved. A token's own
+    // tenant claim may agree with it; one naming another tenant is refused, never believed.
+    if (mapped.tenant !== undefined && mapped.tenant !== tenant) throw invalid(DESCRIPTIONS.tenant)
+    return mapped.tenant === tenant ? mapped : { ...mapped, tenant }
   }
 
   // An HMAC costs about a microsecond: checked inline. A signature goes to the thread pool.
@@ -166,7 +204,7 @@ export function createIssuerVerifier(
         ? jws.header.typ.toLowerCase().replace(/^application\//, '')
         : undefined
     checkClaims(claims, typ)
-    return buildAuthContext(token, claims, rules.map(claims, concrete.tenant), realm)
+    return buildAuthContext(token, claims, map(claims), realm)
   }
 
   return {
@@ -177,8 +215,18 @@ export function createIssuerVerifier(
       return andThen(key, (found) => finish(token, jws, alg, found, false))
     },
     keyCount: () => keySet.size,
+    get generation() {
+      return generation
+    },
+    validUntil(auth) {
+      const exp = Math.min(auth.expiresAt * 1000, concrete.trustedUntil ?? Infinity)
+      const iat = auth.claims.iat
+      if (maxTokenAge === undefined || typeof iat !== 'number') return exp
+      return Math.min(exp, (iat + maxTokenAge + clockTolerance) * 1000)
+    },
     clear() {
       keySet.clear()
+      generation++
     },
   }
 }

@@ -5,7 +5,8 @@ import { LRUCache } from 'lru-cache'
 import { InvalidTokenError } from '../errors/errors.js'
 import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
-import { parseJws } from '../jose/signature.js'
+import { parseJws, type ParsedJws } from '../jose/signature.js'
+import type { IssuerVerifier } from './issuer-verifier.js'
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
 import type { AuthContext } from './auth-context.js'
 
@@ -38,46 +39,83 @@ export interface AuthenticatorStats {
 // crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per request.
 const sha256 = (token: string): string => hash('sha256', token, 'base64url')
 
+/** A remembered token: its context, who verified it, and until when it holds. */
+interface Remembered {
+  readonly auth: AuthContext
+  readonly issuer: IssuerVerifier
+  /** The issuer's generation at verification; a key removal there since makes it stale. */
+  readonly generation: number
+  /** Milliseconds since the epoch: `exp`, `iat` + `maxTokenAge`, `tokenCacheMaxAge`. */
+  readonly until: number
+}
+
 /**
  * Creates the verifier: the token's issuer picks one of the configured issuers, whose verifier
- * checks it. A verified token is remembered (keyed by its SHA-256, never past its `exp`), so a
- * repeat skips the signature check; the cache is dropped whenever an issuer stops publishing a
- * key, so a removed key cannot live on through it.
+ * checks it. A verified token is remembered (keyed by its SHA-256, so raw tokens are never held
+ * as keys), and a hit is honoured only while every time limit of its verification still holds
+ * (`exp`, `maxTokenAge`, `tokenCacheMaxAge`) and its issuer has not stopped publishing a key
+ * since (checked per issuer, by key material).
  */
 export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   const tokenCache =
     options.tokenCacheSize > 0 && options.tokenCacheMaxAge > 0
-      ? new LRUCache<string, AuthContext>({ max: options.tokenCacheSize })
+      ? new LRUCache<string, Remembered>({ max: options.tokenCacheSize })
       : undefined
-  const registry = createIssuerRegistry(options, () => tokenCache?.clear())
+  const registry = createIssuerRegistry(options)
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
-  function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
+  function verifyUncached(
+    token: string,
+    key: string | undefined,
+  ): AuthContext | Promise<AuthContext> {
     // RFC 6750 §2.1 syntax (400) before anything else; a remembered token passed it already.
     checkTokenSyntax(token, options.realm)
     const jws = parseJws(token)
     if (jws === undefined) {
       throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
-    const verifier = registry.select(jws.claims.iss)
-    return andThen(verifier, (found) => found.verify(token, jws))
+    const selected = registry.select(jws.claims.iss)
+    return andThen(selected, (issuer) => verifyWith(issuer, token, jws, key))
   }
 
-  function remember(key: string, auth: AuthContext): AuthContext {
-    const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
-    if (ttl > 0) tokenCache?.set(key, auth, { ttl })
+  function verifyWith(
+    issuer: IssuerVerifier,
+    token: string,
+    jws: ParsedJws,
+    key: string | undefined,
+  ): AuthContext | Promise<AuthContext> {
+    // Read before verifying: a removal during an in-flight check makes the entry stale.
+    const generation = issuer.generation
+    const result = issuer.verify(token, jws)
+    if (key === undefined) return result
+    return andThen(result, (auth) => remember(key, auth, issuer, generation))
+  }
+
+  function remember(
+    key: string,
+    auth: AuthContext,
+    issuer: IssuerVerifier,
+    generation: number,
+  ): AuthContext {
+    const now = Date.now()
+    const until = Math.min(issuer.validUntil(auth), now + options.tokenCacheMaxAge)
+    if (until > now) tokenCache?.set(key, { auth, issuer, generation, until }, { ttl: until - now })
     return auth
   }
 
   return {
     verify(token) {
-      if (tokenCache === undefined) return verifyUncached(token)
+      if (tokenCache === undefined) return verifyUncached(token, undefined)
       const key = sha256(token)
       const cached = tokenCache.get(key)
-      // lru-cache expires entries on its own monotonic clock; `exp` is wall-clock time.
-      if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) return cached
-      const result = verifyUncached(token)
-      return andThen(result, (auth) => remember(key, auth))
+      // lru-cache expires entries on its own monotonic clock; the limits are wall-clock time.
+      if (
+        cached !== undefined &&
+        cached.until > Date.now() &&
+        cached.generation === cached.issuer.generation
+      )
+        return cached.auth
+      return verifyUncached(token, key)
     },
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }

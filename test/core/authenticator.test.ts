@@ -135,7 +135,7 @@ describe('RFC 8725 / RFC 9068: authenticate() refuses', () => {
     const error = await rejection(
       authenticator().authenticate({
         method: 'GET',
-        headers: {},
+        headers: { authorization: 'Bearer a' },
         rawHeaders: ['authorization', 'Bearer a', 'Authorization', 'Bearer b'],
       }),
     )

