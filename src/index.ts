@@ -64,3 +64,17 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+export {
+  planRouteAuth,
+  type RouteAuth,
+  type RouteAuthPlan,
+  type RouteRequirement,
+} from './authenticator/route-auth.js'
+export {
+  DEFAULTS,
+  type AsymmetricAlgorithm,
+  type CommonGroups,
+  type IssuerGroups,
+  type ResolvedCommonOptions,
+  type SymmetricAlgorithm,
+} from './config/options.js'

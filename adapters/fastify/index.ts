@@ -5,14 +5,14 @@ import {
   createAuthenticator,
   createGuardFactories,
   defineRequestView,
-  guardFor,
   isOidcGuardError,
+  planRouteAuth,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
   type RequestView,
   type Guard,
-  type Requirement,
+  type RouteAuth,
 } from '../../src/index.js'
 
 type Done = (error?: Error) => void
@@ -20,26 +20,24 @@ type Done = (error?: Error) => void
 /** A Fastify hook (callback style), usable as `onRequest` or `preHandler`. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 
-/** What `config.auth` takes: authenticate, authenticate when a token is sent, or a requirement. */
-export type RouteAuth = true | 'optional' | Requirement
-
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by `fastify.authenticate`; null on routes that did not authenticate. */
-    auth: AuthContext | null
+    /** Set by `fastify.authenticate`; undefined without a token or on public routes. */
+    auth: AuthContext | undefined
   }
   interface FastifyInstance {
     /** The `onRequest` hook that verifies the bearer token; add it to routes that need it. */
     authenticate: AuthHook
-    /** Like `authenticate`, but a request without a token passes with `request.auth` null. */
+    /** Like `authenticate`, but a request without a token passes with `request.auth` undefined. */
     authenticateOptional: AuthHook
     /** The core authenticator behind this plugin. */
     oidcGuard: Authenticator
   }
   interface FastifyContextConfig {
     /**
-     * `true`: authenticate. `'optional'`: authenticate when a token is sent. A requirement:
-     * authenticate, then check it (403 on denial).
+     * `true`: authenticate. `'optional'`: authenticate when a token is sent. `false`: public.
+     * A requirement: authenticate, then check it (403 on denial). A misspelt string is a
+     * compile error; a misspelt requirement key fails at registration with a "did you mean".
      */
     auth?: RouteAuth
   }
@@ -73,7 +71,7 @@ export function authorize(guard: Guard): AuthHook & Guard {
       return done(new Error(`${guard.description} runs only after fastify.authenticate`))
     }
     try {
-      authRequest.authenticator.authorize(guard, request.auth ?? undefined, authRequest)
+      authRequest.authenticator.authorize(guard, request.auth, authRequest)
     } catch (error) {
       return fail(authRequest.authenticator, error, reply, done)
     }
@@ -96,31 +94,31 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
       authenticator.handle(
         authRequest,
         (auth) => {
-          request.auth = auth ?? null
+          request.auth = auth
           done()
         },
         (error) => fail(authenticator, error, reply, done),
         credentialsRequired,
       )
     }
-  const authenticateHook = hook()
-  const authenticateOptional = hook(false)
 
-  fastify.decorateRequest('auth', null)
+  // undefined, as on Express and Koa: "no token" reads the same on every adapter.
+  fastify.decorateRequest('auth', undefined)
   // Declared up front so every request object keeps one shape.
   fastify.decorateRequest(REQUEST, null)
   fastify.decorate('oidcGuard', authenticator)
-  fastify.decorate('authenticate', authenticateHook)
-  fastify.decorate('authenticateOptional', authenticateOptional)
+  fastify.decorate('authenticate', hook())
+  fastify.decorate('authenticateOptional', hook(false))
   // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. The requirement is
   // checked here, at registration, so a bad one fails startup.
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    const requirement = (route.config as { auth?: RouteAuth } | undefined)?.auth
-    if (requirement === undefined) return
-    const first = requirement === 'optional' ? authenticateOptional : authenticateHook
+    const plan = planRouteAuth(route.config?.auth, `${String(route.method)} ${route.url}`)
+    if (plan.authenticate === 'none') return
+    const first =
+      plan.authenticate === 'optional' ? fastify.authenticateOptional : fastify.authenticate
     route.onRequest = [first, ...asArray(route.onRequest)] as RouteOptions['onRequest']
-    if (requirement === true || requirement === 'optional') return
-    const guardHook = authorize(guardFor(requirement))
+    if (plan.guard === undefined) return
+    const guardHook = authorize(plan.guard)
     route.preHandler = [...asArray(route.preHandler), guardHook] as RouteOptions['preHandler']
   })
   fastify.addHook('onClose', async () => authenticator.close())
@@ -155,4 +153,11 @@ export const {
   guard,
 } = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'
+/**
+ * The request's AuthContext, or undefined. The same as `request.auth`, but typed without the
+ * global augmentation, for code that must not depend on it.
+ */
+export const getAuth = (request: FastifyRequest): AuthContext | undefined => request.auth
+
+export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'
+export type { Requirement, RouteAuth } from '../../src/index.js'

@@ -17,6 +17,6 @@ declare module 'oidc-guard' {
 export const tenantOf = (auth: AuthContext): string => auth.claims.tenant_id
 export const expressAuth = (req: Request): AuthContext | undefined => req.auth
 export const koaAuth = (state: AuthState, ctx: Koa.DefaultState): AuthContext | undefined => state.auth ?? ctx.auth
-export const fastifyAuth = (request: FastifyRequest): AuthContext | null => request.auth
+export const fastifyAuth = (request: FastifyRequest): AuthContext | undefined => request.auth
 export const middleware = [authenticate({ issuer: 'https://idp.example.com', audience: 'api' }), requireScope('a')]
 export const core = createAuthenticator

@@ -1,0 +1,57 @@
+import { closest } from '../config/suggest.js'
+import { ConfigurationError } from '../errors/errors.js'
+import type { Guard } from '../guards/guard.js'
+import { guardFor, type Requirement } from '../guards/requirements.js'
+
+/**
+ * A requirement object as route configuration. `length?: never` is never set: it only makes a
+ * misspelt string (`auth: 'optinal'`) a compile error where a framework infers the route
+ * config from its value (Fastify does), since no string can have a `length` of type `never`.
+ */
+export type RouteRequirement = Requirement & { length?: never }
+
+/**
+ * What a route declares about authentication: `true` authenticate, `'optional'` authenticate
+ * when a token is sent, `false` explicitly public (nothing runs; `auth` stays undefined), or a
+ * requirement object: authenticate, then check it (403 on denial).
+ * @example app.get('/orders', { config: { auth: { scope: 'orders:read' } } }, handler)
+ */
+export type RouteAuth = boolean | 'optional' | RouteRequirement
+
+/** What an adapter runs for a route, decided once at registration by {@link planRouteAuth}. */
+export interface RouteAuthPlan {
+  /** `'none'`: a public route (no `auth`, or `auth: false`). */
+  readonly authenticate: 'required' | 'optional' | 'none'
+  /** The requirement's guard, when the route declared one. */
+  readonly guard: Guard | undefined
+}
+
+const NONE: RouteAuthPlan = { authenticate: 'none', guard: undefined }
+const ALLOWED = 'true, false, "optional" or a requirement object such as { scope: "orders:read" }'
+
+/**
+ * Reads a route's `auth` declaration at registration, so a bad one fails startup with a
+ * message naming the route, the allowed values and the one probably meant.
+ * @param route how the route is named in errors, e.g. `GET /orders`
+ * @throws ConfigurationError for anything but a {@link RouteAuth}
+ * @example planRouteAuth({ scope: 'orders:read' }, 'GET /orders') // authenticate + guard
+ */
+export function planRouteAuth(auth: unknown, route: string): RouteAuthPlan {
+  if (auth === undefined || auth === false) return NONE
+  if (auth === true) return { authenticate: 'required', guard: undefined }
+  if (auth === 'optional') return { authenticate: 'optional', guard: undefined }
+  if (typeof auth === 'object' && auth !== null && !Array.isArray(auth)) {
+    try {
+      return { authenticate: 'required', guard: guardFor(auth as Requirement) }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new ConfigurationError(`Route ${route}: ${message}`)
+    }
+  }
+  const guess = typeof auth === 'string' ? closest(auth, ['optional']) : undefined
+  const got = typeof auth === 'string' ? JSON.stringify(auth.slice(0, 64)) : typeof auth
+  throw new ConfigurationError(
+    `Route ${route}: invalid "auth": ${got} is not one of ${ALLOWED}` +
+      (guess ? `; did you mean "${guess}"?` : ''),
+  )
+}
