@@ -99,20 +99,35 @@ export function authorize(guard: Guard): GuardMiddleware {
 }
 
 export const {
+  /** {@inheritDoc src!GuardFactories.requireScope} */
   requireScope,
+  /** {@inheritDoc src!GuardFactories.requireAnyScope} */
   requireAnyScope,
+  /** {@inheritDoc src!GuardFactories.requireRole} */
   requireRole,
+  /** {@inheritDoc src!GuardFactories.requireAnyRole} */
   requireAnyRole,
+  /** {@inheritDoc src!GuardFactories.requirePermission} */
   requirePermission,
+  /** {@inheritDoc src!GuardFactories.requireAnyPermission} */
   requireAnyPermission,
+  /** {@inheritDoc src!GuardFactories.requireGroup} */
   requireGroup,
+  /** {@inheritDoc src!GuardFactories.requireAnyGroup} */
   requireAnyGroup,
+  /** {@inheritDoc src!GuardFactories.requireClaim} */
   requireClaim,
+  /** {@inheritDoc src!GuardFactories.requireTenant} */
   requireTenant,
+  /** {@inheritDoc src!GuardFactories.requireClaimMatches} */
   requireClaimMatches,
+  /** {@inheritDoc src!GuardFactories.allOf} */
   allOf,
+  /** {@inheritDoc src!GuardFactories.anyOf} */
   anyOf,
+  /** {@inheritDoc src!GuardFactories.not} */
   not,
+  /** {@inheritDoc src!GuardFactories.guard} */
   guard,
 } = createGuardFactories(authorize)
 
