@@ -44,8 +44,8 @@ export function planRouteAuth(auth: unknown, route: string): RouteAuthPlan {
     try {
       return { authenticate: 'required', guard: guardFor(auth as Requirement) }
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      throw new ConfigurationError(`Route ${route}: ${message}`)
+      // guardFor throws only ConfigurationErrors: name the route in front of its message.
+      throw new ConfigurationError(`Route ${route}: ${(error as ConfigurationError).message}`)
     }
   }
   const guess = typeof auth === 'string' ? closest(auth, ['optional']) : undefined
