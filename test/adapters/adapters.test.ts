@@ -210,6 +210,19 @@ describe('Koa adapter', () => {
     expect(signed.body).toEqual({ sub: 'user-1' })
   })
 
+  it('auth.optional reports the decision with the method and path', async () => {
+    const events: DecisionEvent[] = []
+    const app = new Koa<onKoa.AuthState>()
+    app.use(onKoa.authenticate({ ...options, onDecision: (event) => events.push(event) }).optional)
+    app.use((ctx) => {
+      ctx.body = {}
+    })
+    await request(createServer(app.callback()))
+      .get('/feed?page=2')
+      .set('Authorization', `Bearer ${token}`)
+    expect(events).toMatchObject([{ allowed: true, method: 'GET', path: '/feed' }])
+  })
+
   it('reads query tokens lazily when enabled, from ctx.query', async () => {
     const app = new Koa<onKoa.AuthState>()
     app.use(onKoa.authenticate({ ...options, tokenLocations: ['header', 'query'] }))
@@ -255,6 +268,31 @@ describe('Fastify adapter', () => {
     ).toThrow(
       'Route GET /y: Invalid oidc-guard requirement:\n  - "scop": unknown option; did you mean "scope"?',
     )
+    await app.close()
+  })
+
+  it("config.auth keeps the route's own hooks, given as arrays or single functions", async () => {
+    const app = await build()
+    const order: string[] = []
+    const mark = (name: string) => (_request: unknown, _reply: unknown, done: () => void) => {
+      order.push(name)
+      done()
+    }
+    app.get(
+      '/orders',
+      {
+        config: { auth: { scope: 'orders:write' } },
+        onRequest: [mark('own onRequest')],
+        preHandler: mark('own preHandler'),
+      },
+      async () => order,
+    )
+    const response = await app.inject({
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(response.statusCode).toBe(403)
+    expect(order).toEqual(['own onRequest', 'own preHandler'])
     await app.close()
   })
 
