@@ -70,6 +70,19 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
-
-// Declarative route settings (Fastify `config.auth`), compiled once per setting.
-export { createRouteAuth, type CompiledRouteAuth, type RouteAuth } from './guards/route-auth.js'
+export {
+  createRouteAuth,
+  planRouteAuth,
+  type CompiledRouteAuth,
+  type RouteAuth,
+  type RouteAuthPlan,
+  type RouteRequirement,
+} from './authenticator/route-auth.js'
+export {
+  DEFAULTS,
+  type AsymmetricAlgorithm,
+  type CommonGroups,
+  type IssuerGroups,
+  type ResolvedCommonOptions,
+  type SymmetricAlgorithm,
+} from './config/options.js'

@@ -26,6 +26,15 @@ type TaggedRequest = Request & { [AUTHENTICATOR]?: Authenticator }
 /** A guard usable as Express route middleware, and still a guard for `allOf`/`anyOf`/`not`. */
 export type GuardMiddleware = RequestHandler & Guard
 
+/** What `authenticate()` returns: the middleware, and its optional-auth twin. */
+export type AuthenticateMiddleware = RequestHandler & {
+  /**
+   * The same authenticator (same caches, same key fetches), but a request without a token
+   * passes with `req.auth` undefined; a bad token is still refused.
+   */
+  readonly optional: RequestHandler
+}
+
 function fail(
   authenticator: Authenticator,
   error: unknown,
@@ -38,24 +47,39 @@ function fail(
 
 /**
  * Middleware that verifies the bearer token and sets `req.auth`. Answers 400/401/503 itself
- * (or, with `forwardErrors`, passes the error to `next`).
- * @example app.use(authenticate({ issuer, audience: 'orders-api' }))
+ * (or, with `forwardErrors`, passes the error to `next`). `.optional` lets requests without a
+ * token through, from the same authenticator.
+ * @example
+ * const auth = authenticate({ issuer, audience: 'orders-api' })
+ * app.get('/orders', auth, requireScope('orders:read'), list)
+ * app.get('/catalog', auth.optional, catalog) // req.auth undefined without a token
  */
-export function authenticate(options: AuthenticateOptions): RequestHandler {
+export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const authenticator = createAuthenticator(options)
-  return function authenticateMiddleware(req, res, next) {
-    ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
-    // Synchronous for a remembered token: no promise, no microtask on the hot path.
-    authenticator.handle(
-      req,
-      (auth) => {
-        req.auth = auth
-        next()
-      },
-      (error) => fail(authenticator, error, res, next),
-    )
-  }
+  const middleware = (credentialsRequired?: boolean): RequestHandler =>
+    function authenticateMiddleware(req, res, next) {
+      ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
+      // Synchronous for a remembered token: no promise, no microtask on the hot path.
+      authenticator.handle(
+        req,
+        (auth) => {
+          req.auth = auth
+          next()
+        },
+        (error) => fail(authenticator, error, res, next),
+        credentialsRequired,
+      )
+    }
+  return Object.assign(middleware(), { optional: middleware(false) })
 }
+
+/**
+ * The request's AuthContext, or undefined. Typed on its own, not through the global
+ * `req.auth` declaration: use it where another library also declares `req.auth` (e.g. while
+ * migrating from express-oauth2-jwt-bearer route by route).
+ */
+export const getAuth = (req: Request): AuthContext | undefined =>
+  (req as { auth?: AuthContext }).auth
 
 /** Turns any core guard into route middleware that answers 403 on denial. */
 export function authorize(guard: Guard): GuardMiddleware {
@@ -75,20 +99,35 @@ export function authorize(guard: Guard): GuardMiddleware {
 }
 
 export const {
+  /** {@inheritDoc src!GuardFactories.requireScope} */
   requireScope,
+  /** {@inheritDoc src!GuardFactories.requireAnyScope} */
   requireAnyScope,
+  /** {@inheritDoc src!GuardFactories.requireRole} */
   requireRole,
+  /** {@inheritDoc src!GuardFactories.requireAnyRole} */
   requireAnyRole,
+  /** {@inheritDoc src!GuardFactories.requirePermission} */
   requirePermission,
+  /** {@inheritDoc src!GuardFactories.requireAnyPermission} */
   requireAnyPermission,
+  /** {@inheritDoc src!GuardFactories.requireGroup} */
   requireGroup,
+  /** {@inheritDoc src!GuardFactories.requireAnyGroup} */
   requireAnyGroup,
+  /** {@inheritDoc src!GuardFactories.requireClaim} */
   requireClaim,
+  /** {@inheritDoc src!GuardFactories.requireTenant} */
   requireTenant,
+  /** {@inheritDoc src!GuardFactories.requireClaimMatches} */
   requireClaimMatches,
+  /** {@inheritDoc src!GuardFactories.allOf} */
   allOf,
+  /** {@inheritDoc src!GuardFactories.anyOf} */
   anyOf,
+  /** {@inheritDoc src!GuardFactories.not} */
   not,
+  /** {@inheritDoc src!GuardFactories.guard} */
   guard,
 } = createGuardFactories(authorize)
 

@@ -1,34 +1,43 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { asGuard, createAuthenticator, createGuardFactories } from '../../src/index.js'
-import { createRouteAuth, defineRequestView, isOidcGuardError } from '../../src/index.js'
-import type { AuthContext, AuthenticateOptions, Authenticator } from '../../src/index.js'
-import type { Guard, RequestView, RouteAuth } from '../../src/index.js'
+import {
+  asGuard,
+  createAuthenticator,
+  createGuardFactories,
+  defineRequestView,
+  isOidcGuardError,
+  createRouteAuth,
+  type AuthContext,
+  type AuthenticateOptions,
+  type Authenticator,
+  type RequestView,
+  type Guard,
+  type RouteAuth,
+} from '../../src/index.js'
 
 type Done = (error?: Error) => void
 
 /** A Fastify hook (callback style), usable as `onRequest` or `preHandler`. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: Done) => void
 
-type RouteConfig = { auth?: RouteAuth }
-
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by `fastify.authenticate`; null on routes that did not authenticate. */
-    auth: AuthContext | null
+    /** Set by `fastify.authenticate`; undefined without a token or on public routes. */
+    auth: AuthContext | undefined
   }
   interface FastifyInstance {
     /** The `onRequest` hook that verifies the bearer token; add it to routes that need it. */
     authenticate: AuthHook
-    /** Like `authenticate`, but a request without a token passes with `request.auth` null. */
+    /** Like `authenticate`, but a request without a token passes with `request.auth` undefined. */
     authenticateOptional: AuthHook
     /** The core authenticator behind this plugin. */
     oidcGuard: Authenticator
   }
   interface FastifyContextConfig {
     /**
-     * `true`: authenticate. `'optional'`: authenticate when a token is sent. A requirement:
-     * authenticate, then check it (403 on denial).
+     * `true`: authenticate. `'optional'`: authenticate when a token is sent. `false`: public.
+     * A requirement: authenticate, then check it (403 on denial). A misspelt string is a
+     * compile error; a misspelt requirement key fails at registration with a "did you mean".
      */
     auth?: RouteAuth
   }
@@ -65,7 +74,7 @@ export function authorize(guard: Guard): AuthHook & Guard {
       return done(new Error(`${guard.description} runs only after fastify.authenticate`))
     }
     try {
-      authRequest.authenticator.authorize(guard, request.auth ?? undefined, authRequest)
+      authRequest.authenticator.authorize(guard, request.auth, authRequest)
     } catch (error) {
       return fail(authRequest.authenticator, error, reply, done)
     }
@@ -85,16 +94,17 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
       authenticator.handle(
         authRequest,
         (auth) => {
-          request.auth = auth ?? null
+          request.auth = auth
           done()
         },
         (error) => fail(authenticator, error, reply, done),
         credentialsRequired,
       )
     }
-  const [authenticateHook, authenticateOptional] = [hook(), hook(false)]
 
-  fastify.decorateRequest('auth', null)
+  const [authenticateHook, authenticateOptional] = [hook(), hook(false)]
+  // undefined, as on Express and Koa: "no token" reads the same on every adapter.
+  fastify.decorateRequest('auth', undefined)
   // Declared up front so every request object keeps one shape.
   fastify.decorateRequest(REQUEST, null)
   fastify.decorateRequest(GUARD, null)
@@ -107,18 +117,20 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
   // declared before the plugin, an un-awaited register, a plugin registered earlier), which
   // `onRoute` cannot: a security annotation must never be silently skipped.
   const compile = createRouteAuth(authorize)
-  // Routes declared after the plugin: a bad requirement fails startup. Others fail their
-  // requests (Fastify turns the thrown ConfigurationError into a 500), never pass.
+  const routeName = (method: unknown, url: unknown) => `${String(method)} ${String(url)}`
+  // Routes declared after the plugin: a bad setting fails startup. Others fail their requests
+  // (Fastify answers the thrown ConfigurationError with 500), never pass.
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    const auth = (route.config as RouteConfig | undefined)?.auth
-    if (auth !== undefined) compile(auth)
+    compile(route.config?.auth, routeName(route.method, route.url))
   })
   fastify.addHook('onRequest', function routeAuthHook(request, reply, done) {
-    const auth = (request.routeOptions.config as RouteConfig).auth
-    if (auth === undefined) return done()
-    const route = compile(auth)
+    const { config, url } = request.routeOptions
+    const auth = config?.auth
+    if (auth === undefined || auth === false) return done()
+    const route = compile(auth, routeName(request.method, url))
     ;(request as TaggedRequest)[GUARD] = route.guard ?? null
-    ;(route.optional ? authenticateOptional : authenticateHook).call(this, request, reply, done)
+    const first = route.authenticate === 'optional' ? authenticateOptional : authenticateHook
+    first.call(this, request, reply, done)
   })
   fastify.addHook('preHandler', function routeGuardHook(request, reply, done) {
     const guardHook = (request as TaggedRequest)[GUARD]
@@ -131,8 +143,7 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
 /**
  * The Fastify plugin. It authenticates nothing by itself: routes opt in with
  * `{ onRequest: fastify.authenticate }` or `{ config: { auth: … } }`, so routes without either
- * stay public. `config.auth` is honoured on every route of the context the plugin is registered
- * in (the root, unless you register it inside a plugin) and its children, in any order.
+ * stay public.
  * @example
  * await app.register(authenticate, { issuer, audience: 'orders-api' })
  * app.get('/orders', { onRequest: app.authenticate, preHandler: requireScope('orders:read') }, list)
@@ -141,22 +152,43 @@ export const authenticate = fp(oidcGuardPlugin, { fastify: '5.x', name: 'oidc-gu
 export default authenticate
 
 export const {
+  /** {@inheritDoc src!GuardFactories.requireScope} */
   requireScope,
+  /** {@inheritDoc src!GuardFactories.requireAnyScope} */
   requireAnyScope,
+  /** {@inheritDoc src!GuardFactories.requireRole} */
   requireRole,
+  /** {@inheritDoc src!GuardFactories.requireAnyRole} */
   requireAnyRole,
+  /** {@inheritDoc src!GuardFactories.requirePermission} */
   requirePermission,
+  /** {@inheritDoc src!GuardFactories.requireAnyPermission} */
   requireAnyPermission,
+  /** {@inheritDoc src!GuardFactories.requireGroup} */
   requireGroup,
+  /** {@inheritDoc src!GuardFactories.requireAnyGroup} */
   requireAnyGroup,
+  /** {@inheritDoc src!GuardFactories.requireClaim} */
   requireClaim,
+  /** {@inheritDoc src!GuardFactories.requireTenant} */
   requireTenant,
+  /** {@inheritDoc src!GuardFactories.requireClaimMatches} */
   requireClaimMatches,
+  /** {@inheritDoc src!GuardFactories.allOf} */
   allOf,
+  /** {@inheritDoc src!GuardFactories.anyOf} */
   anyOf,
+  /** {@inheritDoc src!GuardFactories.not} */
   not,
+  /** {@inheritDoc src!GuardFactories.guard} */
   guard,
 } = createGuardFactories(authorize)
+
+/**
+ * The request's AuthContext, or undefined. The same as `request.auth`, but typed without the
+ * global augmentation, for code that must not depend on it.
+ */
+export const getAuth = (request: FastifyRequest): AuthContext | undefined => request.auth
 
 export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'
 export type { Requirement, RouteAuth } from '../../src/index.js'

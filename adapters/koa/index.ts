@@ -29,6 +29,15 @@ const REQUEST = Symbol('oidc-guard.request')
 /** A guard usable as Koa middleware, and still a guard for `allOf`/`anyOf`/`not`. */
 export type GuardMiddleware = Middleware & Guard
 
+/** What `authenticate()` returns: the middleware, and its optional-auth twin. */
+export type AuthenticateMiddleware = Middleware & {
+  /**
+   * The same authenticator (same caches, same key fetches), but a request without a token
+   * passes with `ctx.state.auth` undefined; a bad token is still refused.
+   */
+  readonly optional: Middleware
+}
+
 // The core's view of a Koa request; query, body, params and path are read only when needed.
 const KoaRequestView = defineRequestView<Context>({
   method: (ctx) => ctx.method,
@@ -52,25 +61,36 @@ function fail(authenticator: Authenticator, error: unknown, ctx: Context): void 
 
 /**
  * Middleware that verifies the bearer token and sets `ctx.state.auth`. Answers 400/401/503
- * itself (or, with `forwardErrors`, throws for Koa's error handling).
- * @example app.use(authenticate({ issuer, audience: 'orders-api' }))
+ * itself (or, with `forwardErrors`, throws for Koa's error handling). `.optional` lets requests
+ * without a token through, from the same authenticator.
+ * @example
+ * const auth = authenticate({ issuer, audience: 'orders-api' })
+ * router.get('/orders', auth, requireScope('orders:read'), list)
+ * router.get('/catalog', auth.optional, catalog) // ctx.state.auth undefined without a token
  */
-export function authenticate(options: AuthenticateOptions): Middleware {
+export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const authenticator = createAuthenticator(options)
-  return function authenticateMiddleware(ctx: Context, next: Next) {
-    const request = new KoaRequestView(ctx, authenticator)
-    ;(ctx.state as TaggedState)[REQUEST] = request
-    // Synchronous for a remembered token: no extra promise on the hot path.
-    return authenticator.handle<Promise<unknown> | void>(
-      request,
-      (auth) => {
-        ctx.state.auth = auth
-        return next()
-      },
-      (error) => fail(authenticator, error, ctx),
-    )
-  }
+  const middleware = (credentialsRequired?: boolean): Middleware =>
+    function authenticateMiddleware(ctx: Context, next: Next) {
+      const request = new KoaRequestView(ctx, authenticator)
+      ;(ctx.state as TaggedState)[REQUEST] = request
+      // Synchronous for a remembered token: no extra promise on the hot path.
+      return authenticator.handle<Promise<unknown> | void>(
+        request,
+        (auth) => {
+          ctx.state.auth = auth
+          return next()
+        },
+        (error) => fail(authenticator, error, ctx),
+        credentialsRequired,
+      )
+    }
+  return Object.assign(middleware(), { optional: middleware(false) })
 }
+
+/** The context's AuthContext, or undefined; typed without the `DefaultState` declaration. */
+export const getAuth = (ctx: Context): AuthContext | undefined =>
+  (ctx.state as { auth?: AuthContext }).auth
 
 /** Turns any core guard into Koa middleware that answers 403 on denial. */
 export function authorize(guard: Guard): GuardMiddleware {
@@ -90,20 +110,35 @@ export function authorize(guard: Guard): GuardMiddleware {
 }
 
 export const {
+  /** {@inheritDoc src!GuardFactories.requireScope} */
   requireScope,
+  /** {@inheritDoc src!GuardFactories.requireAnyScope} */
   requireAnyScope,
+  /** {@inheritDoc src!GuardFactories.requireRole} */
   requireRole,
+  /** {@inheritDoc src!GuardFactories.requireAnyRole} */
   requireAnyRole,
+  /** {@inheritDoc src!GuardFactories.requirePermission} */
   requirePermission,
+  /** {@inheritDoc src!GuardFactories.requireAnyPermission} */
   requireAnyPermission,
+  /** {@inheritDoc src!GuardFactories.requireGroup} */
   requireGroup,
+  /** {@inheritDoc src!GuardFactories.requireAnyGroup} */
   requireAnyGroup,
+  /** {@inheritDoc src!GuardFactories.requireClaim} */
   requireClaim,
+  /** {@inheritDoc src!GuardFactories.requireTenant} */
   requireTenant,
+  /** {@inheritDoc src!GuardFactories.requireClaimMatches} */
   requireClaimMatches,
+  /** {@inheritDoc src!GuardFactories.allOf} */
   allOf,
+  /** {@inheritDoc src!GuardFactories.anyOf} */
   anyOf,
+  /** {@inheritDoc src!GuardFactories.not} */
   not,
+  /** {@inheritDoc src!GuardFactories.guard} */
   guard,
 } = createGuardFactories(authorize)
 

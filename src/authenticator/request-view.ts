@@ -3,20 +3,29 @@ import type { AuthRequest, HeaderValue } from '../http/auth-request.js'
 
 /** How an adapter reads each part of its framework's request object. */
 export interface RequestReaders<T> {
+  /** The HTTP method, e.g. `GET`. */
   method(source: T): string
+  /** The path without its query string (for decision events). */
   path(source: T): string | undefined
+  /** Header values by lower-case name, as Node parsed them. */
   headers(source: T): Readonly<Record<string, HeaderValue>>
+  /** Node's `rawHeaders` (name, value, …), to detect repeated `Authorization` headers. */
   rawHeaders(source: T): readonly string[] | undefined
   /** The host name as the framework resolves it (honouring its proxy-trust settings). */
   hostname(source: T): string | undefined
+  /** The parsed query string (read only when `tokenLocations` includes `query`, or by guards). */
   query(source: T): unknown
+  /** The parsed body (read only when `tokenLocations` includes `body`). */
   body(source: T): unknown
+  /** Route parameters, for `requireTenant` and `requireClaimMatches`. */
   params(source: T): unknown
 }
 
 /** The core's view of one framework request, carrying the authenticator that created it. */
 export interface RequestView<T> extends AuthRequest {
+  /** The framework's own request (or context). */
   readonly source: T
+  /** The authenticator that verified this request. */
   readonly authenticator: Authenticator
 }
 

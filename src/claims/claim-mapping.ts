@@ -19,19 +19,20 @@ export const CLAIM_PRESETS = Object.freeze([
   'cognito',
   'google',
 ] as const)
+/** One of {@link CLAIM_PRESETS}. */
 export type ClaimPreset = (typeof CLAIM_PRESETS)[number]
 
 /** A preset with its settings. */
 export interface ClaimPresetOptions {
   preset: ClaimPreset
   /** Keycloak: the client whose `resource_access.<client>.roles` become roles. */
-  clientRoles?: string
+  clientRoles?: string | undefined
   /** Keycloak: name client roles `<client>:<role>` instead of merging them as they are. Default false. */
-  namespacedClientRoles?: boolean
+  namespacedClientRoles?: boolean | undefined
   /** Auth0: the namespace of custom claims, e.g. `https://example.com/` for `https://example.com/roles`. */
-  namespace?: string
+  namespace?: string | undefined
   /** Auth0: also treat RBAC `permissions` as scopes. Default false (they stay `permissions`). */
-  permissionsAsScopes?: boolean
+  permissionsAsScopes?: boolean | undefined
 }
 
 /** Where a normalized field comes from: a claim (name or dot path), several merged, or a function. */
@@ -39,14 +40,14 @@ export type ClaimSource = string | string[] | ((claims: Readonly<TokenClaims>) =
 
 /** A custom mapping, field by field; unset fields use the generic rules. */
 export interface ClaimMapping {
-  scopes?: ClaimSource
-  roles?: ClaimSource
-  groups?: ClaimSource
-  permissions?: ClaimSource
-  tenant?: ClaimSource
-  clientId?: ClaimSource
-  email?: ClaimSource
-  name?: ClaimSource
+  scopes?: ClaimSource | undefined
+  roles?: ClaimSource | undefined
+  groups?: ClaimSource | undefined
+  permissions?: ClaimSource | undefined
+  tenant?: ClaimSource | undefined
+  clientId?: ClaimSource | undefined
+  email?: ClaimSource | undefined
+  name?: ClaimSource | undefined
 }
 
 /** How an issuer's tokens are normalized: a preset name, a preset with settings, or a mapping. */

@@ -19,6 +19,7 @@ export interface Guard {
   readonly description: string
   /** Plain-data form: name and arguments. */
   readonly descriptor: GuardDescriptor
+  /** Decides for one authenticated request; never throws (a failing predicate denies). */
   evaluate(auth: AuthContext, request: AuthRequest): Decision
 }
 

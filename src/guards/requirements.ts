@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { ConfigurationError } from '../errors/errors.js'
 import { allOf, anyOf, not } from './combinators.js'
 import { requireClaim, type ClaimValue } from './claim-guards.js'
 import type { Guard } from './guard.js'
@@ -14,7 +13,7 @@ import {
   requireScope,
 } from './list-guards.js'
 import { requireClaimMatches, requireTenant } from './match-guards.js'
-import { formatIssues } from '../config/options.js'
+import { parseOrThrow } from '../config/options.js'
 import type { RequestValue } from '../http/request-value.js'
 
 /**
@@ -119,11 +118,5 @@ function toGuard(requirement: Requirement): Guard {
  * @example guardFor({ scope: 'orders:write', role: 'admin' })
  */
 export function guardFor(requirement: Requirement): Guard {
-  const parsed = requirementSchema.safeParse(requirement)
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      formatIssues('Invalid oidc-guard requirement:', parsed.error.issues),
-    )
-  }
-  return toGuard(parsed.data)
+  return toGuard(parseOrThrow(requirementSchema, requirement, 'Invalid oidc-guard requirement:'))
 }

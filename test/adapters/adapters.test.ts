@@ -115,6 +115,26 @@ describe('Express adapter', () => {
     ])
   })
 
+  it('auth.optional shares the authenticator: one key fetch, getAuth reads the context', async () => {
+    const app = express()
+    const auth = onExpress.authenticate(options)
+    const seen = (req: express.Request, res: express.Response) =>
+      void res.json({ sub: onExpress.getAuth(req)?.subject ?? 'none' })
+    app.get('/orders', auth, seen)
+    app.get('/catalog', auth.optional, seen)
+    const before = jwks.jwksFetches()
+    const bearer = `Bearer ${token}`
+    expect((await request(app).get('/catalog')).body).toEqual({ sub: 'none' })
+    expect((await request(app).get('/orders')).status).toBe(401)
+    expect((await request(app).get('/orders').set('Authorization', bearer)).body.sub).toBe('user-1')
+    expect((await request(app).get('/catalog').set('Authorization', bearer)).body.sub).toBe(
+      'user-1',
+    )
+    const bad = await request(app).get('/catalog').set('Authorization', 'Bearer x.y.z')
+    expect(bad.status).toBe(401)
+    expect(jwks.jwksFetches() - before).toBe(1)
+  })
+
   it('a bad option or requirement throws at startup', () => {
     expect(() => onExpress.authenticate({ ...options, forwardErrors: 'yes' as never })).toThrow(
       ConfigurationError,
@@ -177,6 +197,32 @@ describe('Koa adapter', () => {
     expect(response.body).toEqual({ sub: 'user-1' })
   })
 
+  it('auth.optional lets a request without a token through; getAuth reads ctx.state.auth', async () => {
+    const app = new Koa<onKoa.AuthState>()
+    const auth = onKoa.authenticate(options)
+    app.use(auth.optional)
+    app.use((ctx) => {
+      ctx.body = { sub: onKoa.getAuth(ctx)?.subject ?? 'none' }
+    })
+    const server = createServer(app.callback())
+    expect((await request(server).get('/')).body).toEqual({ sub: 'none' })
+    const signed = await request(server).get('/').set('Authorization', `Bearer ${token}`)
+    expect(signed.body).toEqual({ sub: 'user-1' })
+  })
+
+  it('auth.optional reports the decision with the method and path', async () => {
+    const events: DecisionEvent[] = []
+    const app = new Koa<onKoa.AuthState>()
+    app.use(onKoa.authenticate({ ...options, onDecision: (event) => events.push(event) }).optional)
+    app.use((ctx) => {
+      ctx.body = {}
+    })
+    await request(createServer(app.callback()))
+      .get('/feed?page=2')
+      .set('Authorization', `Bearer ${token}`)
+    expect(events).toMatchObject([{ allowed: true, method: 'GET', path: '/feed' }])
+  })
+
   it('reads query tokens lazily when enabled, from ctx.query', async () => {
     const app = new Koa<onKoa.AuthState>()
     app.use(onKoa.authenticate({ ...options, tokenLocations: ['header', 'query'] }))
@@ -197,14 +243,58 @@ describe('Fastify adapter', () => {
     return app
   }
 
-  it('leaves routes without authentication public and request.auth null', async () => {
+  it('leaves routes without authentication, or with auth: false, public and request.auth undefined', async () => {
     const app = await build()
-    app.get('/public', async (request) => ({ auth: request.auth }))
+    app.get('/public', async (request) => ({ undefined: request.auth === undefined }))
+    app.get('/explicit', { config: { auth: false } }, async (request) => ({
+      undefined: request.auth === undefined,
+    }))
+    for (const url of ['/public', '/explicit']) {
+      const response = await app.inject({ url, headers: { authorization: 'Bearer garbage' } })
+      expect(response.json(), url).toEqual({ undefined: true })
+    }
+    await app.close()
+  })
+
+  it('a misspelt config.auth fails registration, naming the route and the value meant', async () => {
+    const app = await build()
+    expect(() =>
+      app.get('/x', { config: { auth: 'optinal' as 'optional' } }, async () => 'x'),
+    ).toThrow(
+      'Route GET /x: invalid "auth": "optinal" is not one of true, false, "optional" or a requirement object such as { scope: "orders:read" }; did you mean "optional"?',
+    )
+    expect(() =>
+      app.get('/y', { config: { auth: { scop: 'orders:read' } as never } }, async () => 'y'),
+    ).toThrow(
+      'Route GET /y: Invalid oidc-guard requirement:\n  - "scop": unknown option; did you mean "scope"?',
+    )
+    await app.close()
+  })
+
+  it("config.auth authenticates before the route's own hooks and denies before its preHandler", async () => {
+    const app = await build()
+    const order: string[] = []
+    const mark = (name: string) => (_request: unknown, _reply: unknown, done: () => void) => {
+      order.push(name)
+      done()
+    }
+    app.get(
+      '/orders',
+      {
+        config: { auth: { scope: 'orders:write' } },
+        onRequest: [mark('own onRequest')],
+        preHandler: mark('own preHandler'),
+      },
+      async () => order,
+    )
     const response = await app.inject({
-      url: '/public',
-      headers: { authorization: 'Bearer garbage' },
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
     })
-    expect(response.json()).toEqual({ auth: null })
+    expect(response.statusCode).toBe(403)
+    // The guard runs in the plugin's preHandler, before the route's: a denied request never
+    // reaches the application's own preHandler.
+    expect(order).toEqual(['own onRequest'])
     await app.close()
   })
 
@@ -321,12 +411,13 @@ describe('Fastify adapter', () => {
     await app.close()
   })
 
-  it('optional routes pass without a token and with request.auth null', async () => {
+  it('optional routes pass without a token and with request.auth undefined', async () => {
     const app = await build()
     app.get('/feed', { onRequest: app.authenticateOptional }, async (request) => ({
-      auth: request.auth,
+      undefined: request.auth === undefined,
     }))
-    expect((await app.inject({ url: '/feed' })).json()).toEqual({ auth: null })
+    expect((await app.inject({ url: '/feed' })).json()).toEqual({ undefined: true })
+    expect(onFastify.getAuth({ auth: undefined } as never)).toBeUndefined()
     await app.close()
   })
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ASYMMETRIC_ALGORITHMS, ConfigurationError, createAuthenticator } from 'oidc-guard'
-import { resolveOptions } from '../../src/config/options.js'
+import { readFileSync } from 'node:fs'
+import { DEFAULTS, resolveOptions } from '../../src/config/options.js'
+import { COMMON_FIELDS, ISSUER_FIELDS, VERIFICATION_FIELDS } from '../../src/config/schema.js'
 
 const base = { issuer: 'https://idp.example.com', audience: 'orders-api' }
 
@@ -23,9 +25,9 @@ describe('resolveOptions()', () => {
   })
 
   it('rejects a misspelt option by name instead of ignoring it', () => {
-    expect(messageOf({ ...base, audiance: 'x', clockTolerence: 3 })).toContain(
-      '"audiance", "clockTolerence": unknown option',
-    )
+    const message = messageOf({ ...base, audiance: 'x', clockTolerence: 3 })
+    expect(message).toContain('"audiance": unknown option; did you mean "audience"?')
+    expect(message).toContain('"clockTolerence": unknown option; did you mean "clockTolerance"?')
   })
 
   it('rejects values of the wrong type or range, naming the field', () => {
@@ -101,5 +103,117 @@ describe('resolveOptions()', () => {
 
   it('createAuthenticator() throws at construction, not on the first request', () => {
     expect(() => createAuthenticator({ ...base, maxTokenLength: 0 })).toThrow(/"maxTokenLength"/)
+  })
+})
+
+describe('resolveOptions() corrects the configuration (issue 14 §3)', () => {
+  it('lists the allowed values of a preset and suggests the one meant', () => {
+    expect(messageOf({ ...base, claims: 'keycloack' })).toBe(
+      'Invalid oidc-guard options:\n  - "claims": "keycloack" is not one of "generic", "keycloak", "auth0", "okta", "entra", "cognito", "google"; did you mean "keycloak"?',
+    )
+    expect(messageOf({ ...base, claims: { preset: 'keycloack' } })).toContain(
+      '"claims.preset": "keycloack" is not one of "generic", "keycloak"',
+    )
+  })
+
+  it('lists the allowed values of every enumeration', () => {
+    expect(messageOf({ ...base, profile: 'strickt' })).toContain(
+      '"profile": "strickt" is not one of "default", "strict"; did you mean "strict"?',
+    )
+    expect(messageOf({ ...base, tokenLocations: ['headers'] })).toContain(
+      '"tokenLocations.0": "headers" is not one of "header", "query", "body"; did you mean "header"?',
+    )
+    expect(messageOf({ ...base, profile: 7 })).toContain(
+      '"profile": expected one of "default", "strict"',
+    )
+  })
+
+  it('reports a nested misspelt key as unknown, not as its missing sibling', () => {
+    const message = messageOf({ issuers: [{ issuer: 'https://a.example', audiance: 'x' }] })
+    expect(message).toBe(
+      'Invalid oidc-guard options:\n  - "issuers.0.audiance": unknown option; did you mean "audience"?',
+    )
+    expect(messageOf({ issuer: base.issuer, audiance: 'x' })).not.toContain('Required')
+    expect(messageOf({ issuers: [{ issuer: 'https://a.example' }] })).toContain(
+      '"issuers.0.audience": Required',
+    )
+  })
+
+  it('reports a union by the form the value was meant for', () => {
+    expect(messageOf({ ...base, claims: { preset: 'keycloak', clientRole: 'x' } })).toBe(
+      'Invalid oidc-guard options:\n  - "claims.clientRole": unknown option; did you mean "clientRoles"?',
+    )
+    const mapping = messageOf({ ...base, claims: { sopes: 'scp', roles: 5 } })
+    expect(mapping).toContain('"claims.sopes": unknown option; did you mean "scopes"?')
+    expect(mapping).toContain('"claims.roles": expected string or array or function')
+    expect(messageOf({ ...base, audience: 5 })).toContain('"audience": expected string or array')
+  })
+
+  it('gives no suggestion when nothing is close', () => {
+    expect(messageOf({ ...base, zzzzzz: 1 })).toMatch(/"zzzzzz": unknown option$/)
+  })
+
+  it('refuses cacheMaxAge shorter than cooldownDuration', () => {
+    expect(messageOf({ ...base, cacheMaxAge: 1000, cooldownDuration: 5000 })).toContain(
+      '"cacheMaxAge": Must be at least cooldownDuration (5000 ms)',
+    )
+    expect(resolveOptions({ ...base, cacheMaxAge: 5000, cooldownDuration: 5000 }).cacheMaxAge).toBe(
+      5000,
+    )
+  })
+
+  it('treats an explicit undefined as unset (exactOptionalPropertyTypes users)', () => {
+    const options = resolveOptions({
+      ...base,
+      realm: undefined,
+      clockTolerance: undefined,
+      jwksUri: undefined,
+      issuers: undefined,
+    })
+    expect(options.realm).toBe(DEFAULTS.realm)
+    expect(options.issuers[0]?.clockTolerance).toBe(DEFAULTS.clockTolerance)
+  })
+})
+
+describe('one definition per option', () => {
+  it('every resolved object has every option key, and nothing else', () => {
+    const options = resolveOptions(base)
+    const common = Object.keys(COMMON_FIELDS)
+    expect(Object.keys(options).sort()).toEqual([...common, 'issuers'].sort())
+    const issuerKeys = [...Object.keys(VERIFICATION_FIELDS), ...Object.keys(ISSUER_FIELDS)]
+    expect(Object.keys(options.issuers[0]!).sort()).toEqual([...issuerKeys, 'isTemplate'].sort())
+  })
+
+  it('applies every DEFAULTS entry, top-level settings as each issuer default', () => {
+    const options = resolveOptions(base) as unknown as Record<string, unknown>
+    const issuer = (options['issuers'] as Record<string, unknown>[])[0]!
+    for (const [key, value] of Object.entries(DEFAULTS)) {
+      expect(key in options ? options[key] : issuer[key], key).toEqual(value)
+    }
+    const multi = resolveOptions({
+      clockTolerance: 30,
+      issuers: [base, { ...base, issuer: 'https://b.example', clockTolerance: 1 }],
+    })
+    expect(multi.issuers.map((entry) => entry.clockTolerance)).toEqual([30, 1])
+  })
+
+  it("the TSDoc @defaultValue of each option is DEFAULTS' value", () => {
+    const source = readFileSync(
+      new URL('../../src/config/option-types.ts', import.meta.url),
+      'utf8',
+    )
+    const documented = new Map<string, unknown>()
+    for (const match of source.matchAll(/@defaultValue ([^\n]+)\n\s*\*\/\n\s*(\w+)\?:/g)) {
+      const text = (match[1] as string).trim().replaceAll("'", '"')
+      try {
+        documented.set(match[2] as string, JSON.parse(text))
+      } catch {
+        documented.set(match[2] as string, text) // prose, e.g. the algorithms' rule
+      }
+    }
+    for (const [key, value] of Object.entries(DEFAULTS)) {
+      expect(documented.get(key), key).toEqual(value)
+    }
+    expect([...documented.keys()].sort()).toEqual([...Object.keys(DEFAULTS), 'algorithms'].sort())
   })
 })

@@ -47,7 +47,9 @@ describe('guardFor()', () => {
       guard.evaluate(authContext(), { ...req, params: { tenantId: 'globex', userId: 'user-1' } })
         .reason,
     ).toContain('tenant does not match')
-    expect(() => guardFor({ tenant: { cookie: 'x' } } as never)).toThrow('"tenant"')
+    expect(() => guardFor({ tenant: { cookie: 'x' } } as never)).toThrow(
+      '"tenant.cookie": unknown option; expected one of "param", "header", "query", "host"',
+    )
   })
 
   it('nests allOf, anyOf and not', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -31,6 +31,13 @@ console.log(JSON.stringify({
 
 beforeAll(async () => {
   if (!existsSync(`${root}dist/index.js`)) await run('npx', ['tsup'], { cwd: root })
+  // node10 resolution has no package self-reference: install the package into the consumer as
+  // npm would (a link to this checkout, in an ignored node_modules/).
+  const link = `${root}test/dist/consumer/node_modules/oidc-guard`
+  if (!existsSync(link)) {
+    mkdirSync(`${root}test/dist/consumer/node_modules`, { recursive: true })
+    symlinkSync('../../../..', link, 'dir')
+  }
 }, 120_000)
 
 describe('built package', () => {
@@ -63,5 +70,9 @@ describe('built package', () => {
 
   it('type-checks an application against the built declarations, CustomClaims included', async () => {
     await expect(run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/dist/consumer/tsconfig.json'], { cwd: root })).resolves.toBeDefined()
+  }, 60_000)
+
+  it('type-checks it under moduleResolution node10 (typesVersions) with exactOptionalPropertyTypes', async () => {
+    await expect(run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/dist/consumer/tsconfig.node10.json'], { cwd: root })).resolves.toBeDefined()
   }, 60_000)
 })

@@ -1,5 +1,5 @@
 import type { Request } from 'express'
-import type { FastifyRequest } from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import type Koa from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
 import type { AuthContext, AuthenticateOptions, Guard, GuardName, TokenClaims } from 'oidc-guard'
@@ -25,8 +25,8 @@ describe('types', () => {
     >()
   })
 
-  it('Fastify: request.auth is the AuthContext or null', () => {
-    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AuthContext | null>()
+  it('Fastify: request.auth is the AuthContext or undefined, as on Express and Koa', () => {
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AuthContext | undefined>()
   })
 
   it('CustomClaims augmentation types auth.claims', () => {
@@ -58,5 +58,32 @@ describe('types', () => {
     onExpress.authenticate({ issuer: 'https://idp', audience: 'a', audiance: 'a' })
     // @ts-expect-error `none` is never an algorithm
     onExpress.authenticate({ issuer: 'https://idp', audience: 'a', algorithms: ['none'] })
+  })
+
+  it('Fastify: a misspelt config.auth string does not compile, in the README form', () => {
+    const app = Fastify()
+    app.get('/a', { config: { auth: 'optional' } }, async () => 'a')
+    app.get('/b', { config: { auth: false } }, async () => 'b')
+    app.get('/c', { config: { auth: { scope: 'orders:read' } } }, async () => 'c')
+    // @ts-expect-error 'optinal' is not a RouteAuth
+    app.get('/d', { config: { auth: 'optinal' } }, async () => 'd')
+    // @ts-expect-error the route() form too
+    app.route({ method: 'GET', url: '/e', config: { auth: 'public' }, handler: async () => 'e' })
+  })
+
+  it('Express/Koa: auth.optional and getAuth are typed without the augmentation', () => {
+    const auth = onExpress.authenticate({ issuer: 'https://idp', audience: 'a' })
+    expectTypeOf(auth.optional).toEqualTypeOf<import('express').RequestHandler>()
+    expectTypeOf(onExpress.getAuth).returns.toEqualTypeOf<AuthContext | undefined>()
+    expectTypeOf(onKoa.getAuth).returns.toEqualTypeOf<AuthContext | undefined>()
+    expectTypeOf(onFastify.getAuth).returns.toEqualTypeOf<AuthContext | undefined>()
+  })
+
+  it('options accept an explicit undefined for every optional field', () => {
+    expectTypeOf<{
+      realm: undefined
+      issuer: string
+      audience: string
+    }>().toExtend<AuthenticateOptions>()
   })
 })

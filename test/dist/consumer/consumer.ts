@@ -4,7 +4,7 @@ import type { Request } from 'express'
 import type { FastifyRequest } from 'fastify'
 import type Koa from 'koa'
 import { createAuthenticator, type AuthContext } from 'oidc-guard'
-import { authenticate, requireScope } from 'oidc-guard/express'
+import { authenticate, getAuth, requireScope } from 'oidc-guard/express'
 import 'oidc-guard/fastify'
 import type { AuthState } from 'oidc-guard/koa'
 
@@ -17,6 +17,18 @@ declare module 'oidc-guard' {
 export const tenantOf = (auth: AuthContext): string => auth.claims.tenant_id
 export const expressAuth = (req: Request): AuthContext | undefined => req.auth
 export const koaAuth = (state: AuthState, ctx: Koa.DefaultState): AuthContext | undefined => state.auth ?? ctx.auth
-export const fastifyAuth = (request: FastifyRequest): AuthContext | null => request.auth
+export const fastifyAuth = (request: FastifyRequest): AuthContext | undefined => request.auth
 export const middleware = [authenticate({ issuer: 'https://idp.example.com', audience: 'api' }), requireScope('a')]
 export const core = createAuthenticator
+
+// exactOptionalPropertyTypes: a value that may be undefined passes straight through.
+const realm: string | undefined = process.env['REALM']
+export const strictOptional = authenticate({
+  issuer: 'https://idp.example.com',
+  audience: 'api',
+  realm,
+  jwksUri: undefined,
+  claims: { preset: 'keycloak', clientRoles: undefined },
+})
+export const optionalAuth = strictOptional.optional
+export const accessor = (req: Request): AuthContext | undefined => getAuth(req)
