@@ -99,35 +99,35 @@ export function authorize(guard: Guard): GuardMiddleware {
 }
 
 export const {
-  /** {@inheritDoc src!GuardFactories.requireScope} */
+  /** {@inheritDoc src!requireScope} */
   requireScope,
-  /** {@inheritDoc src!GuardFactories.requireAnyScope} */
+  /** {@inheritDoc src!requireAnyScope} */
   requireAnyScope,
-  /** {@inheritDoc src!GuardFactories.requireRole} */
+  /** {@inheritDoc src!requireRole} */
   requireRole,
-  /** {@inheritDoc src!GuardFactories.requireAnyRole} */
+  /** {@inheritDoc src!requireAnyRole} */
   requireAnyRole,
-  /** {@inheritDoc src!GuardFactories.requirePermission} */
+  /** {@inheritDoc src!requirePermission} */
   requirePermission,
-  /** {@inheritDoc src!GuardFactories.requireAnyPermission} */
+  /** {@inheritDoc src!requireAnyPermission} */
   requireAnyPermission,
-  /** {@inheritDoc src!GuardFactories.requireGroup} */
+  /** {@inheritDoc src!requireGroup} */
   requireGroup,
-  /** {@inheritDoc src!GuardFactories.requireAnyGroup} */
+  /** {@inheritDoc src!requireAnyGroup} */
   requireAnyGroup,
-  /** {@inheritDoc src!GuardFactories.requireClaim} */
+  /** {@inheritDoc src!requireClaim} */
   requireClaim,
-  /** {@inheritDoc src!GuardFactories.requireTenant} */
+  /** {@inheritDoc src!requireTenant} */
   requireTenant,
-  /** {@inheritDoc src!GuardFactories.requireClaimMatches} */
+  /** {@inheritDoc src!requireClaimMatches} */
   requireClaimMatches,
-  /** {@inheritDoc src!GuardFactories.allOf} */
+  /** {@inheritDoc src!allOf} */
   allOf,
-  /** {@inheritDoc src!GuardFactories.anyOf} */
+  /** {@inheritDoc src!anyOf} */
   anyOf,
-  /** {@inheritDoc src!GuardFactories.not} */
+  /** {@inheritDoc src!not} */
   not,
-  /** {@inheritDoc src!GuardFactories.guard} */
+  /** {@inheritDoc src!guardFor} */
   guard,
 } = createGuardFactories(authorize)
 

@@ -21,19 +21,33 @@ import { guardFor } from './requirements.js'
  * type test fails until all three do.
  */
 export const GUARD_BUILDERS = Object.freeze({
+  /** The {@link requireScope} builder. */
   requireScope,
+  /** The {@link requireAnyScope} builder. */
   requireAnyScope,
+  /** The {@link requireRole} builder. */
   requireRole,
+  /** The {@link requireAnyRole} builder. */
   requireAnyRole,
+  /** The {@link requirePermission} builder. */
   requirePermission,
+  /** The {@link requireAnyPermission} builder. */
   requireAnyPermission,
+  /** The {@link requireGroup} builder. */
   requireGroup,
+  /** The {@link requireAnyGroup} builder. */
   requireAnyGroup,
+  /** The {@link requireClaim} builder. */
   requireClaim,
+  /** The {@link requireTenant} builder. */
   requireTenant,
+  /** The {@link requireClaimMatches} builder. */
   requireClaimMatches,
+  /** The {@link allOf} builder. */
   allOf,
+  /** The {@link anyOf} builder. */
   anyOf,
+  /** The {@link not} builder. */
   not,
   /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
   guard: guardFor,

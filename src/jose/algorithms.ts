@@ -48,8 +48,11 @@ export const SYMMETRIC = {
   HS512: 'sha512',
 } as const
 
+/** One of {@link ASYMMETRIC_ALGORITHMS}. */
 export type AsymmetricAlgorithm = keyof typeof ASYMMETRIC
+/** One of {@link SYMMETRIC_ALGORITHMS}. */
 export type SymmetricAlgorithm = keyof typeof SYMMETRIC
+/** Every JWS algorithm oidc-guard can verify; `none` is not one of them. */
 export type Algorithm = AsymmetricAlgorithm | SymmetricAlgorithm
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
