@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asGuard,
   createAuthenticator,
+  createResourceMetadata,
   createGuardFactories,
   isOidcGuardError,
   type AuthContext,
@@ -74,6 +75,24 @@ export function authorize(guard: Guard): GuardMiddleware {
   return asGuard(guardMiddleware, guard)
 }
 
+/**
+ * Middleware serving the protected resource metadata (RFC 9728) of these options at
+ * `/.well-known/oauth-protected-resource` (plus the resource's path); `scopes_supported` comes
+ * from `resourceMetadata.scopesSupported` or the guards given.
+ * @example app.use(protectedResourceMetadata(options, requireScope('orders:read')))
+ */
+export function protectedResourceMetadata(
+  options: AuthenticateOptions,
+  ...guards: Guard[]
+): RequestHandler {
+  const metadata = createResourceMetadata(options, ...guards)
+  return function resourceMetadataMiddleware(req, res, next) {
+    const answer = metadata.respond(req.method, req.originalUrl)
+    if (answer === undefined) return next()
+    res.status(answer.status).set(answer.headers).send(answer.body)
+  }
+}
+
 export const {
   requireScope,
   requireAnyScope,
@@ -86,6 +105,9 @@ export const {
   requireClaim,
   requireTenant,
   requireClaimMatches,
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   anyOf,
   not,

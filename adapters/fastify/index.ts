@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import {
   asGuard,
   createAuthenticator,
+  createResourceMetadata,
   createGuardFactories,
   defineRequestView,
   guardFor,
@@ -50,13 +51,8 @@ type TaggedRequest = FastifyRequest & { [REQUEST]?: RequestView<FastifyRequest> 
 
 // The core's view of a Fastify request, read lazily (the body does not exist yet in onRequest).
 const FastifyRequestView = defineRequestView<FastifyRequest>({
-  method: (request) => request.method,
   path: (request) => request.url.split('?', 1)[0],
-  headers: (request) => request.headers,
   rawHeaders: (request) => request.raw.rawHeaders,
-  query: (request) => request.query,
-  body: (request) => request.body,
-  params: (request) => request.params,
 })
 
 function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply, done: Done) {
@@ -82,9 +78,6 @@ export function authorize(guard: Guard): AuthHook & Guard {
   return asGuard(guardHook, guard)
 }
 
-const asArray = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value]
-
 async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOptions) {
   const authenticator = createAuthenticator(options)
 
@@ -103,26 +96,29 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
         credentialsRequired,
       )
     }
-  const authenticateHook = hook()
-  const authenticateOptional = hook(false)
 
   fastify.decorateRequest('auth', null)
   // Declared up front so every request object keeps one shape.
   fastify.decorateRequest(REQUEST, null)
   fastify.decorate('oidcGuard', authenticator)
-  fastify.decorate('authenticate', authenticateHook)
-  fastify.decorate('authenticateOptional', authenticateOptional)
+  fastify.decorate('authenticate', hook())
+  fastify.decorate('authenticateOptional', hook(false))
+  // RFC 9728: served when configured; scopes_supported collects the scopes of routes' guards.
+  const metadata = options.resourceMetadata && createResourceMetadata(options)
   // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. The requirement is
   // checked here, at registration, so a bad one fails startup.
   fastify.addHook('onRoute', (route: RouteOptions) => {
+    metadata?.addGuards(route.onRequest, route.preHandler)
     const requirement = (route.config as { auth?: RouteAuth } | undefined)?.auth
     if (requirement === undefined) return
-    const first = requirement === 'optional' ? authenticateOptional : authenticateHook
-    route.onRequest = [first, ...asArray(route.onRequest)] as RouteOptions['onRequest']
+    const first = requirement === 'optional' ? fastify.authenticateOptional : fastify.authenticate
+    route.onRequest = [first, ...[route.onRequest ?? []].flat()] as RouteOptions['onRequest']
     if (requirement === true || requirement === 'optional') return
     const guardHook = authorize(guardFor(requirement))
-    route.preHandler = [...asArray(route.preHandler), guardHook] as RouteOptions['preHandler']
+    metadata?.addGuards(guardHook)
+    route.preHandler = [...[route.preHandler ?? []].flat(), guardHook] as RouteOptions['preHandler']
   })
+  if (metadata) fastify.get(metadata.path, async () => metadata.document())
   fastify.addHook('onClose', async () => authenticator.close())
 }
 
@@ -149,6 +145,9 @@ export const {
   requireClaim,
   requireTenant,
   requireClaimMatches,
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   anyOf,
   not,

@@ -3,6 +3,11 @@ import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS, type Algorithm } from '../jose/algorithms.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import {
+  bindingFields,
+  type BindingOptions,
+  type ResolvedBindingOptions,
+} from '../binding/options.js'
 
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -67,7 +72,7 @@ export interface IssuerOptions extends VerificationOptions {
 }
 
 /** Settings shared by every issuer: token extraction, key fetching, caches and hooks. */
-export interface CommonOptions extends VerificationOptions {
+export interface CommonOptions extends VerificationOptions, BindingOptions {
   /** Where tokens are read from. Default `['header']`; `query`/`body` are RFC 6750 §2.2/§2.3 opt-ins. */
   tokenLocations?: TokenLocation[]
   /** When false, a request without a token passes with no auth context. Default true. */
@@ -223,6 +228,7 @@ const optionsSchema = z
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
     forwardErrors: z.boolean().default(false),
+    ...bindingFields,
   })
   .superRefine((options, ctx) => {
     const issue = (path: PropertyKey[], message: string) =>
@@ -334,6 +340,8 @@ export interface ResolvedAuthenticateOptions {
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   readonly forwardErrors: boolean
+  /** DPoP, mTLS and protected resource metadata (RFC 9449, 8705, 9728). */
+  readonly binding: ResolvedBindingOptions
 }
 
 function describePath(path: readonly PropertyKey[]): string {
@@ -431,5 +439,10 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     fetch: rest.fetch,
     onDecision: rest.onDecision,
     forwardErrors: rest.forwardErrors,
+    binding: Object.freeze({
+      dpop: rest.dpop,
+      mtls: rest.mtls,
+      resourceMetadata: rest.resourceMetadata,
+    }),
   })
 }

@@ -13,6 +13,7 @@ import {
 } from './list-guards.js'
 import { requireClaimMatches, requireTenant } from './match-guards.js'
 import { guardFor } from './requirements.js'
+import { requireAcr, requireAuthTime, requireDpop } from './step-up-guards.js'
 
 /**
  * Every guard builder under its public name: the one record the adapters' factories, their
@@ -32,6 +33,9 @@ export const GUARD_BUILDERS = Object.freeze({
   requireClaim,
   requireTenant,
   requireClaimMatches,
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   anyOf,
   not,
