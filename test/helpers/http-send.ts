@@ -14,9 +14,10 @@ export function send(
   url: string,
   method = 'GET',
   headers: Record<string, string | string[]> = {},
+  localAddress?: string,
 ): Promise<Sent> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false }, (res) => {
+    const req = request(url, { method, agent: false, localAddress }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () => {
