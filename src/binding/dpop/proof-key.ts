@@ -52,12 +52,8 @@ export function createProofKeyCache(max = 1000) {
   return {
     /** The key of a proof header's `jwk`, or undefined when it is not an acceptable public key. */
     get(jwk: unknown, alg: string): ProofKey | undefined {
-      let text: string
-      try {
-        text = `${alg}:${JSON.stringify(jwk)}`
-      } catch {
-        return undefined
-      }
+      // The header came from JSON.parse: it stringifies back without fail.
+      const text = `${alg}:${JSON.stringify(jwk)}`
       const cached = cache.get(text)
       if (cached !== undefined) return cached || undefined
       const loaded = load(jwk, alg)
