@@ -264,7 +264,7 @@ describe('the binding step without adapters', () => {
       for (const dpop of [[proof, proof], `${proof}, ${proof}`]) {
         expect(await run(dpop)).toMatchObject({ message: 'Only one DPoP header is allowed' })
       }
-      const oversize = (await run('a'.repeat(9000))) as {
+      const oversize = (await run('a'.repeat(9000))) as unknown as {
         message: string
         headers: Record<string, string>
       }

@@ -17,10 +17,11 @@ let redis: TestRedis
 let client: DpopClient
 let token: string
 const servers: Server[] = []
-const clients: ReturnType<typeof createClient>[] = []
+const newClient = () => createClient({ url: redis.url, disableOfflineQueue: true })
+const clients: ReturnType<typeof newClient>[] = []
 
 async function instance(): Promise<string> {
-  const redisClient = createClient({ url: redis.url, disableOfflineQueue: true })
+  const redisClient = newClient()
   redisClient.on('error', () => {})
   await redisClient.connect()
   clients.push(redisClient)

@@ -178,7 +178,7 @@ describe('RFC 8705 §3 behind a TLS-terminating proxy (certificate header)', () 
   })
 
   it('refuses another certificate, a garbled one, and none', async () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'X-SSL-Client-Cert': encodeURIComponent(mallory.cert) },
       { 'X-SSL-Client-Cert': 'not a certificate' },
       {},

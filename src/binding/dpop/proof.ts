@@ -22,8 +22,6 @@ const MAX_JTI_LENGTH = 256
 export interface DpopProofVerifier {
   /** The accepted algorithms, space-separated, for the challenge's `algs`. */
   readonly algs: string
-  /** The current server nonce, when nonces are on. */
-  nonce(): string | undefined
   /**
    * Resolves when the request's proof is valid for `token`, bound to `jkt` (the token's
    * `cnf.jkt`); rejects with `InvalidDpopProofError`, `UseDpopNonceError` or, when the replay
@@ -134,7 +132,6 @@ export function createDpopProofVerifier(options: DpopOptions, realm: string): Dp
 
   return {
     algs: [...algorithms].join(' '),
-    nonce: () => nonces?.current(),
     async verify(request, token, jkt) {
       const { jws, key, replayKey, ttl } = check(request, token, jkt)
       // Check 6: the signature; then the proof is recorded, so a forged one fills no store.
