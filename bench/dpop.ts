@@ -18,7 +18,7 @@ import {
   type KeyObject,
 } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -263,6 +263,11 @@ try {
     `- Command: \`npx tsx bench/dpop.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\``,
     `- Date: ${new Date().toISOString()}`,
     `- Node ${process.version}, ${process.platform} ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    `- Load average when it ended: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(
+        ', ',
+      )} (other work on the machine slows every contender alike; compare rows of one run)`,
     `- Token mix: ${CLIENTS} clients, each an ES256 DPoP key and an RS256 access token bound to it; every request a fresh proof. Bearer rows: the same number of unbound tokens.`,
     `- Express 5, server in a child process, autocannon (${CONNECTIONS} connections) here; ${RUNS} run(s) of ${SECONDS} s per cell, order alternating; medians.`,
     '',
