@@ -55,6 +55,15 @@ export interface TestProvider {
   jwksFetches(): number
   /** Gets an access token over HTTP from the token endpoint. */
   token(clientId: string, scope?: string, resource?: string, tenant?: string): Promise<string>
+  /**
+   * Gets a DPoP-bound access token (RFC 9449 §5): `proof` makes the DPoP proof for the token
+   * endpoint URL it is given (POST).
+   */
+  dpopToken(
+    clientId: string,
+    proof: (htu: string) => Promise<string>,
+    scope?: string,
+  ): Promise<string>
   /** Replaces the signing keys (new kids); the previous key is kept published unless dropped. */
   rotateKeys(options?: { keepPrevious?: boolean }): Promise<void>
   /** When false, /jwks answers 503. */
@@ -194,22 +203,34 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
   const issuerFor = (tenant?: string) =>
     `${origin}${tenant === undefined ? (prefixes[0] as string) : `/realms/${tenant}`}`
 
+  async function requestToken(
+    clientId: string,
+    scope = byId.get(clientId)?.scopes,
+    resource = RESOURCE,
+    tenant?: string,
+    headers?: Record<string, string>,
+  ): Promise<string> {
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: SECRET,
+      resource,
+    })
+    if (scope) body.set('scope', scope)
+    const response = await fetch(`${issuerFor(tenant)}/token`, { method: 'POST', body, headers })
+    const json = (await response.json()) as { access_token?: string; error?: string }
+    if (!json.access_token) throw new Error(`token request failed: ${JSON.stringify(json)}`)
+    return json.access_token
+  }
+
   return {
     issuer: issuerFor(),
     issuerFor,
     jwksFetches: () => jwksFetches,
-    async token(clientId, scope = byId.get(clientId)?.scopes, resource = RESOURCE, tenant) {
-      const body = new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: SECRET,
-        resource,
-      })
-      if (scope) body.set('scope', scope)
-      const response = await fetch(`${issuerFor(tenant)}/token`, { method: 'POST', body })
-      const json = (await response.json()) as { access_token?: string; error?: string }
-      if (!json.access_token) throw new Error(`token request failed: ${JSON.stringify(json)}`)
-      return json.access_token
+    token: (clientId, scope, resource, tenant) => requestToken(clientId, scope, resource, tenant),
+    async dpopToken(clientId, proof, scope) {
+      const htu = `${issuerFor()}/token`
+      return requestToken(clientId, scope, RESOURCE, undefined, { DPoP: await proof(htu) })
     },
     async rotateKeys({ keepPrevious = true } = {}) {
       for (const prefix of prefixes) {

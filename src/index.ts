@@ -86,3 +86,37 @@ export {
   type ResolvedCommonOptions,
   type SymmetricAlgorithm,
 } from './config/options.js'
+export {
+  InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  ReplayStoreUnavailableError,
+  UseDpopNonceError,
+} from './errors/errors.js'
+export type { ChallengeOptions } from './errors/challenge.js'
+export type { StepUp } from './errors/decision.js'
+export type { RequestSocket } from './http/auth-request.js'
+export {
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
+  type AuthTimeOptions,
+} from './guards/step-up-guards.js'
+export { scopesOf } from './guards/guard-scopes.js'
+export {
+  DPOP_DEFAULT_ALGORITHMS,
+  type BindingOptions,
+  type DpopNonceOptions,
+  type DpopOptions,
+  type MtlsOptions,
+  type ResolvedBindingOptions,
+  type ResourceMetadataOptions,
+} from './binding/options.js'
+export { createMemoryReplayStore, type DpopReplayStore } from './binding/replay-store.js'
+export { jwkThumbprint } from './binding/dpop/proof-key.js'
+export {
+  createResourceMetadata,
+  resourceMetadataUrl,
+  type MetadataResponse,
+  type ProtectedResourceMetadata,
+  type ResourceMetadata,
+} from './binding/resource-metadata.js'

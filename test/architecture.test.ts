@@ -26,12 +26,14 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'jose', 'keys', 'claims', 'authenticator'],
+  config: ['errors', 'jose', 'keys', 'claims', 'authenticator', 'binding'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
   guards: ['errors', 'config', 'http', 'claims', 'verify'],
-  authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+  authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'binding'],
+  binding: ['errors', 'config', 'http', 'jose', 'verify', 'guards'],
+  redis: ['errors', 'binding'],
 }
 
 function stageOf(file: string): string | undefined {

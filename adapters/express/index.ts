@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asGuard,
   createAuthenticator,
+  createResourceMetadata,
   createGuardFactories,
   isOidcGuardError,
   type AuthContext,
@@ -98,6 +99,24 @@ export function authorize(guard: Guard): GuardMiddleware {
   return asGuard(guardMiddleware, guard)
 }
 
+/**
+ * Middleware serving the protected resource metadata (RFC 9728) of these options at
+ * `/.well-known/oauth-protected-resource` (plus the resource's path); `scopes_supported` comes
+ * from `resourceMetadata.scopesSupported` or the guards given.
+ * @example app.use(protectedResourceMetadata(options, requireScope('orders:read')))
+ */
+export function protectedResourceMetadata(
+  options: AuthenticateOptions,
+  ...guards: Guard[]
+): RequestHandler {
+  const metadata = createResourceMetadata(options, ...guards)
+  return function resourceMetadataMiddleware(req, res, next) {
+    const answer = metadata.respond(req.method, req.originalUrl)
+    if (answer === undefined) return next()
+    res.status(answer.status).set(answer.headers).send(answer.body)
+  }
+}
+
 export const {
   /** {@inheritDoc src!requireScope} */
   requireScope,
@@ -122,6 +141,9 @@ export const {
   /** {@inheritDoc src!requireClaimMatches} */
   requireClaimMatches,
   /** {@inheritDoc src!allOf} */
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   /** {@inheritDoc src!anyOf} */
   anyOf,

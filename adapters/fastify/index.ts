@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import {
   asGuard,
   createAuthenticator,
+  createResourceMetadata,
   createGuardFactories,
   defineRequestView,
   isOidcGuardError,
@@ -50,9 +51,7 @@ type TaggedRequest = FastifyRequest & Tags
 
 // The core's view of a Fastify request, read lazily (the body does not exist yet in onRequest).
 const FastifyRequestView = defineRequestView<FastifyRequest>({
-  method: (request) => request.method,
   path: (request) => request.url.split('?', 1)[0],
-  headers: (request) => request.headers,
   rawHeaders: (request) => request.raw.rawHeaders,
   hostname: (request) => request.hostname,
   query: (request) => request.query,
@@ -120,8 +119,11 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
   const routeName = (method: unknown, url: unknown) => `${String(method)} ${String(url)}`
   // Routes declared after the plugin: a bad setting fails startup. Others fail their requests
   // (Fastify answers the thrown ConfigurationError with 500), never pass.
+  // RFC 9728: served when configured; scopes_supported collects the scopes of routes' guards.
+  const metadata = options.resourceMetadata && createResourceMetadata(options)
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    compile(route.config?.auth, routeName(route.method, route.url))
+    const { guard } = compile(route.config?.auth, routeName(route.method, route.url))
+    metadata?.addGuards(route.onRequest, route.preHandler, guard)
   })
   fastify.addHook('onRequest', function routeAuthHook(request, reply, done) {
     const { config, url } = request.routeOptions
@@ -137,6 +139,7 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
     if (guardHook == null) return done()
     guardHook.call(this, request, reply, done)
   })
+  if (metadata) fastify.get(metadata.path, async () => metadata.document())
   fastify.addHook('onClose', async () => authenticator.close())
 }
 
@@ -175,6 +178,9 @@ export const {
   /** {@inheritDoc src!requireClaimMatches} */
   requireClaimMatches,
   /** {@inheritDoc src!allOf} */
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   /** {@inheritDoc src!anyOf} */
   anyOf,

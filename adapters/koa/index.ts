@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa'
 import {
   asGuard,
   createAuthenticator,
+  createResourceMetadata,
   createGuardFactories,
   defineRequestView,
   isOidcGuardError,
@@ -40,14 +41,11 @@ export type AuthenticateMiddleware = Middleware & {
 
 // The core's view of a Koa request; query, body, params and path are read only when needed.
 const KoaRequestView = defineRequestView<Context>({
-  method: (ctx) => ctx.method,
   path: (ctx) => ctx.path,
-  headers: (ctx) => ctx.headers,
   rawHeaders: (ctx) => ctx.req.rawHeaders,
   hostname: (ctx) => ctx.hostname,
   query: (ctx) => ctx.query,
   body: (ctx) => (ctx.request as { body?: unknown }).body,
-  params: (ctx) => (ctx as { params?: unknown }).params,
 })
 type TaggedState = { [REQUEST]?: RequestView<Context> }
 
@@ -109,6 +107,26 @@ export function authorize(guard: Guard): GuardMiddleware {
   return asGuard(guardMiddleware, guard)
 }
 
+/**
+ * Middleware serving the protected resource metadata (RFC 9728) of these options at
+ * `/.well-known/oauth-protected-resource` (plus the resource's path); `scopes_supported` comes
+ * from `resourceMetadata.scopesSupported` or the guards given.
+ * @example app.use(protectedResourceMetadata(options, requireScope('orders:read')))
+ */
+export function protectedResourceMetadata(
+  options: AuthenticateOptions,
+  ...guards: Guard[]
+): Middleware {
+  const metadata = createResourceMetadata(options, ...guards)
+  return function resourceMetadataMiddleware(ctx: Context, next: Next) {
+    const answer = metadata.respond(ctx.method, ctx.originalUrl)
+    if (answer === undefined) return next()
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    ctx.body = answer.body
+  }
+}
+
 export const {
   /** {@inheritDoc src!requireScope} */
   requireScope,
@@ -133,6 +151,9 @@ export const {
   /** {@inheritDoc src!requireClaimMatches} */
   requireClaimMatches,
   /** {@inheritDoc src!allOf} */
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   /** {@inheritDoc src!anyOf} */
   anyOf,

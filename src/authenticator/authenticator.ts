@@ -1,10 +1,18 @@
 import type { Decision } from '../errors/decision.js'
+import { DESCRIPTIONS } from '../errors/reasons.js'
 import {
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidTokenError,
   isOidcGuardError,
   MissingTokenError,
   type OidcGuardError,
 } from '../errors/errors.js'
+import {
+  createBindingStep,
+  presentationScheme,
+  type PresentationScheme,
+} from '../binding/binding.js'
 import type { DecisionEvent } from './decision-event.js'
 import { extractToken } from '../http/extract-token.js'
 import type { Guard } from '../guards/guard.js'
@@ -72,6 +80,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
   const { onDecision, realm } = options
+  const binding = createBindingStep(options, realm)
+  const extractOptions = { ...options, acceptDpop: binding.dpop }
 
   type Outcome = Pick<DecisionEvent, 'type' | 'allowed' | 'reason'> & Partial<DecisionEvent>
 
@@ -117,27 +127,45 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   ): AuthContext | undefined | Promise<AuthContext | undefined> {
     const started = onDecision ? performance.now() : 0
     let result: AuthContext | Promise<AuthContext>
+    let scheme: PresentationScheme = 'Bearer'
     try {
-      const token = extractToken(request, options)
+      const token = extractToken(request, extractOptions)
       if (token === undefined) {
         if (!credentialsRequired) return undefined
         throw new MissingTokenError(undefined, { realm })
       }
-      result = verifier.verify(token)
+      scheme = presentationScheme(request, binding.dpop)
+      // The binding step: after verification, before guards (RFC 9449 §7, RFC 8705 §3).
+      const verified = verifier.verify(token)
+      result =
+        verified instanceof Promise
+          ? verified.then((auth) => binding.check(auth, request, scheme))
+          : binding.check(verified, request, scheme)
     } catch (error) {
+      binding.decorate(error, scheme)
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error
     }
     if (!(result instanceof Promise))
       return onDecision ? reportSuccess(request, started, result) : result
-    if (!onDecision) return result
     return result.then(
-      (auth) => reportSuccess(request, started, auth),
+      onDecision ? (auth) => reportSuccess(request, started, auth) : undefined,
       (error: unknown) => {
-        if (isOidcGuardError(error)) reportFailure(request, started, error)
+        binding.decorate(error, scheme)
+        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
         throw error
       },
     )
+  }
+
+  // A denial: 403, or 401 when a stronger login (RFC 9470 §3) or a DPoP-bound token would do.
+  function denial(decision: Decision, request: AuthRequest): OidcGuardError {
+    const scheme = presentationScheme(request, binding.dpop)
+    if (decision.stepUp !== undefined)
+      return binding.decorate(new InsufficientUserAuthenticationError(decision, { realm }), scheme)
+    if (decision.dpopRequired)
+      return binding.decorate(new InvalidTokenError(DESCRIPTIONS.dpopRequired, { realm }), 'DPoP')
+    return binding.decorate(new InsufficientScopeError(decision, { realm }), scheme)
   }
 
   return {
@@ -158,12 +186,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     authorize(guard, auth, request) {
       const started = onDecision ? performance.now() : 0
       if (auth === undefined) {
-        const error = new MissingTokenError(undefined, { realm })
+        const error = binding.decorate(new MissingTokenError(undefined, { realm }), 'Bearer')
         if (onDecision) reportFailure(request, started, error)
         throw error
       }
       const decision = guard.evaluate(auth, request)
-      const error = decision.allowed ? undefined : new InsufficientScopeError(decision, { realm })
+      const error = decision.allowed ? undefined : denial(decision, request)
       if (onDecision) {
         const { allowed, guard: guardName, reason, missing } = decision
         const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }

@@ -1,25 +1,37 @@
 import type { Authenticator } from './authenticator.js'
-import type { AuthRequest, HeaderValue } from '../http/auth-request.js'
+import type { AuthRequest, HeaderValue, RequestSocket } from '../http/auth-request.js'
 
-/** How an adapter reads each part of its framework's request object. */
+/**
+ * How an adapter reads each part of its framework's request object. A reader left out reads the
+ * framework object's own property of that name (Express, Koa and Fastify share most of them).
+ */
 export interface RequestReaders<T> {
   /** The HTTP method, e.g. `GET`. */
-  method(source: T): string
+  method?(source: T): string
   /** The path without its query string (for decision events). */
   path(source: T): string | undefined
   /** Header values by lower-case name, as Node parsed them. */
-  headers(source: T): Readonly<Record<string, HeaderValue>>
+  headers?(source: T): Readonly<Record<string, HeaderValue>>
   /** Node's `rawHeaders` (name, value, …), to detect repeated `Authorization` headers. */
   rawHeaders(source: T): readonly string[] | undefined
   /** The host name as the framework resolves it (honouring its proxy-trust settings). */
-  hostname(source: T): string | undefined
+  hostname?(source: T): string | undefined
   /** The parsed query string (read only when `tokenLocations` includes `query`, or by guards). */
-  query(source: T): unknown
+  query?(source: T): unknown
   /** The parsed body (read only when `tokenLocations` includes `body`). */
-  body(source: T): unknown
+  body?(source: T): unknown
   /** Route parameters, for `requireTenant` and `requireClaimMatches`. */
-  params(source: T): unknown
+  params?(source: T): unknown
+  /** The request target before routing rewrote it (all three frameworks: `originalUrl`). */
+  originalUrl?(source: T): string | undefined
+  /** The connection (all three frameworks: `socket`). */
+  socket?(source: T): RequestSocket | undefined
 }
+
+const own =
+  <V>(name: string) =>
+  (source: unknown): V =>
+    (source as Record<string, V>)[name] as V
 
 /** The core's view of one framework request, carrying the authenticator that created it. */
 export interface RequestView<T> extends AuthRequest {
@@ -38,34 +50,48 @@ export interface RequestView<T> extends AuthRequest {
 export function defineRequestView<T>(
   read: RequestReaders<T>,
 ): new (source: T, authenticator: Authenticator) => RequestView<T> {
+  const readMethod = read.method ?? own<string>('method')
+  const readHeaders = read.headers ?? own<Readonly<Record<string, HeaderValue>>>('headers')
+  const readHostname = read.hostname ?? own<string | undefined>('hostname')
+  const readQuery = read.query ?? own<unknown>('query')
+  const readBody = read.body ?? own<unknown>('body')
+  const readParams = read.params ?? own<unknown>('params')
+  const readOriginalUrl = read.originalUrl ?? own<string | undefined>('originalUrl')
+  const readSocket = read.socket ?? own<RequestSocket | undefined>('socket')
   return class FrameworkRequestView implements RequestView<T> {
     constructor(
       readonly source: T,
       readonly authenticator: Authenticator,
     ) {}
     get method() {
-      return read.method(this.source)
+      return readMethod(this.source)
     }
     get path() {
       return read.path(this.source)
     }
     get headers() {
-      return read.headers(this.source)
+      return readHeaders(this.source)
     }
     get rawHeaders() {
       return read.rawHeaders(this.source)
     }
     get hostname() {
-      return read.hostname(this.source)
+      return readHostname(this.source)
     }
     get query() {
-      return read.query(this.source)
+      return readQuery(this.source)
     }
     get body() {
-      return read.body(this.source)
+      return readBody(this.source)
     }
     get params() {
-      return read.params(this.source)
+      return readParams(this.source)
+    }
+    get originalUrl() {
+      return readOriginalUrl(this.source)
+    }
+    get socket() {
+      return readSocket(this.source)
     }
   }
 }

@@ -1,3 +1,4 @@
+import { bindingFields, type BindingOptions } from '../binding/options.js'
 // Nested option groups: where a feature's own options join `authenticate()`'s.
 //
 // A group lives in its feature's module: an interface (TSDoc on every field, `| undefined` on
@@ -20,11 +21,10 @@
 // "did you mean" and the allowed values of an enum are reported for the group as for any option.
 
 /** Option groups set once per authenticator (wired by their features). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface CommonGroups {}
+export interface CommonGroups extends BindingOptions {}
 
 /** Zod fields of {@link CommonGroups}, one per group. */
-export const COMMON_GROUP_FIELDS = {}
+export const COMMON_GROUP_FIELDS = { ...bindingFields }
 
 /** Option groups set per issuer (wired by their features). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -1,5 +1,5 @@
 import { DESCRIPTIONS } from './reasons.js'
-import { formatChallenge } from './challenge.js'
+import { formatChallenge, type ChallengeOptions } from './challenge.js'
 import type { Decision } from './decision.js'
 
 /** Every stable error code a request can fail with: the one list the type and the check follow. */
@@ -9,13 +9,26 @@ const ERROR_CODES = [
   'ERR_BEARER_INVALID_TOKEN',
   'ERR_BEARER_INSUFFICIENT_SCOPE',
   'ERR_KEYS_UNAVAILABLE',
+  'ERR_DPOP_INVALID_PROOF',
+  'ERR_DPOP_USE_NONCE',
+  'ERR_INSUFFICIENT_USER_AUTHENTICATION',
+  'ERR_REPLAY_STORE_UNAVAILABLE',
 ] as const
 
 /** Every stable error code oidc-guard produces. */
 export type OidcGuardErrorCode = (typeof ERROR_CODES)[number]
 
-/** The RFC 6750 §3.1 error codes. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+/**
+ * The error codes of a challenge: RFC 6750 §3.1, RFC 9449 §7.1 and §9 (`invalid_dpop_proof`,
+ * `use_dpop_nonce`), RFC 9470 §3 (`insufficient_user_authentication`).
+ */
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_user_authentication'
 
 /** The JSON body every oidc-guard error answers with. */
 export interface ErrorBody {
@@ -43,6 +56,11 @@ export abstract class OidcGuardError extends Error {
   readonly scope?: readonly string[]
   readonly expose = true
   readonly realm?: string
+  /**
+   * Which schemes the challenge offers (Bearer, DPoP), which one failed and the
+   * `resource_metadata` URL; set by the authenticator that rejected the request.
+   */
+  challenge?: ChallengeOptions
 
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -154,4 +172,79 @@ export function isOidcGuardError(value: unknown): value is OidcGuardError {
   if (!(value instanceof Error)) return false
   const code: unknown = (value as Error & { code?: unknown }).code
   return typeof code === 'string' && KNOWN_CODES.has(code)
+}
+
+/**
+ * A DPoP proof failed a check of RFC 9449 §4.3 (or is missing, or was replayed): 401
+ * `invalid_dpop_proof` in a `DPoP` challenge (RFC 9449 §7.1).
+ */
+export class InvalidDpopProofError extends OidcGuardError {
+  readonly code: OidcGuardErrorCode = 'ERR_DPOP_INVALID_PROOF'
+  readonly status = 401
+  override readonly bearerError: BearerErrorCode = 'invalid_dpop_proof'
+  /** The server nonce the client should use next (RFC 9449 §9), when nonces are on. */
+  readonly nonce?: string
+
+  constructor(message: string, options: ErrorOptions & { nonce?: string } = {}) {
+    super(message, options)
+    this.nonce = options.nonce
+  }
+  /** The challenge, plus `DPoP-Nonce` when the server uses nonces (RFC 9449 §8.1, §9). */
+  override get headers(): Record<string, string> {
+    const headers = super.headers
+    if (this.nonce !== undefined) headers['DPoP-Nonce'] = this.nonce
+    return headers
+  }
+}
+
+/**
+ * The DPoP proof lacks the server's current nonce: 401 `use_dpop_nonce` with a fresh
+ * `DPoP-Nonce` header; the client retries with it (RFC 9449 §9).
+ */
+export class UseDpopNonceError extends InvalidDpopProofError {
+  override readonly code = 'ERR_DPOP_USE_NONCE'
+  override readonly bearerError = 'use_dpop_nonce'
+}
+
+/**
+ * A valid token whose authentication is too weak or too old for the route: 401
+ * `insufficient_user_authentication` with `acr_values` and/or `max_age`, so the client can ask
+ * the authorization server for a stronger or fresher login (RFC 9470 §3).
+ */
+export class InsufficientUserAuthenticationError extends OidcGuardError {
+  readonly code = 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
+  readonly status = 401
+  override readonly bearerError = 'insufficient_user_authentication'
+  /** Authentication context class references that would satisfy the route (RFC 9470 §3). */
+  readonly acrValues?: readonly string[]
+  /** Longest accepted time since the user authenticated, in seconds (RFC 9470 §3). */
+  readonly maxAge?: number
+  /** The decision that denied the request. */
+  readonly decision: Decision
+
+  constructor(decision: Decision, options: ErrorOptions = {}) {
+    super(decision.stepUp?.acrValues ? DESCRIPTIONS.stepUpAcr : DESCRIPTIONS.stepUpAge, options)
+    this.decision = decision
+    this.acrValues = decision.stepUp?.acrValues
+    this.maxAge = decision.stepUp?.maxAge
+  }
+}
+
+/**
+ * The DPoP replay store cannot answer (Redis down or slow): 503 with `Retry-After`. Failing
+ * closed: a proof whose single use cannot be checked is not accepted.
+ */
+export class ReplayStoreUnavailableError extends OidcGuardError {
+  readonly code = 'ERR_REPLAY_STORE_UNAVAILABLE'
+  readonly status = 503
+
+  constructor(options: ErrorOptions = {}) {
+    super(DESCRIPTIONS.replayStoreUnavailable, options)
+  }
+  override get headers(): Record<string, string> {
+    return { 'Retry-After': '5' }
+  }
+  override get body(): ErrorBody {
+    return { error: 'temporarily_unavailable', error_description: this.message }
+  }
 }

@@ -1,6 +1,6 @@
 import type { AuthRequest } from '../http/auth-request.js'
 import type { AuthContext } from '../verify/auth-context.js'
-import type { Decision } from '../errors/decision.js'
+import type { Decision, StepUp } from '../errors/decision.js'
 import { allowed, checkGuards, combinatorDescriptor, type Guard } from './guard.js'
 
 /** Allows when every guard allows; the first denial explains the decision. */
@@ -21,6 +21,8 @@ export function allOf(...guards: Guard[]): Guard {
             reason: `${decision.guard} denied: ${decision.reason}`,
             missing: decision.missing,
             scope: decision.scope,
+            ...(decision.stepUp && { stepUp: decision.stepUp }),
+            ...(decision.dpopRequired && { dpopRequired: true }),
           }
         }
       }
@@ -46,12 +48,15 @@ export function anyOf(...guards: Guard[]): Guard {
       }
       const missing = [...new Set(denials.flatMap((decision) => decision.missing ?? []))]
       const scope = [...new Set(denials.flatMap((decision) => decision.scope ?? []))]
+      const stepUp = mergeStepUps(denials)
       return {
         allowed: false,
         guard: description,
         reason: `no guard allowed: ${denials.map((decision) => decision.reason).join('; ')}`,
         missing,
         scope: scope.length > 0 ? scope : undefined,
+        // When one alternative is a stronger or fresher login, the client can still get in.
+        ...(stepUp && { stepUp }),
       }
     },
   })
@@ -74,4 +79,16 @@ export function not(guard: Guard): Guard {
       return inner.evaluate(auth, request).allowed ? deny : allow
     },
   })
+}
+
+// Step-up alternatives of an anyOf: any listed acr, and the shortest max_age.
+function mergeStepUps(denials: readonly Decision[]): StepUp | undefined {
+  const stepUps = denials.flatMap((decision) => (decision.stepUp ? [decision.stepUp] : []))
+  if (stepUps.length === 0) return undefined
+  const acrValues = [...new Set(stepUps.flatMap((stepUp) => stepUp.acrValues ?? []))]
+  const ages = stepUps.flatMap((stepUp) => (stepUp.maxAge === undefined ? [] : [stepUp.maxAge]))
+  return {
+    ...(acrValues.length > 0 && { acrValues }),
+    ...(ages.length > 0 && { maxAge: Math.min(...ages) }),
+  }
 }

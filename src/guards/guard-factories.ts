@@ -13,6 +13,7 @@ import {
 } from './list-guards.js'
 import { requireClaimMatches, requireTenant } from './match-guards.js'
 import { guardFor } from './requirements.js'
+import { requireAcr, requireAuthTime, requireDpop } from './step-up-guards.js'
 
 /**
  * Every guard builder under its public name: the one record the adapters' factories, their
@@ -44,6 +45,9 @@ export const GUARD_BUILDERS = Object.freeze({
   /** The {@link requireClaimMatches} builder. */
   requireClaimMatches,
   /** The {@link allOf} builder. */
+  requireAcr,
+  requireAuthTime,
+  requireDpop,
   allOf,
   /** The {@link anyOf} builder. */
   anyOf,

@@ -14,6 +14,7 @@ import {
 } from './list-guards.js'
 import { requireClaimMatches, requireTenant } from './match-guards.js'
 import { parseOrThrow } from '../config/options.js'
+import { requireAcr, requireAuthTime, requireDpop } from './step-up-guards.js'
 import type { RequestValue } from '../http/request-value.js'
 
 /**
@@ -37,6 +38,8 @@ const LIST_REQUIREMENTS = {
   group: requireGroup,
   /** At least one listed group. */
   anyGroup: requireAnyGroup,
+  /** One of the listed `acr` values, else 401 step-up (RFC 9470). */
+  acr: requireAcr,
 } as const
 
 type ListRequirements = {
@@ -56,6 +59,10 @@ export interface Requirement extends ListRequirements {
   tenant?: RequestValueSpec
   /** Each claim equals a value of the request, e.g. `{ sub: { param: 'userId' } }`. */
   claimMatches?: Record<string, RequestValueSpec>
+  /** The user authenticated at most `maxAge` seconds ago, else 401 step-up (RFC 9470). */
+  authTime?: { maxAge: number }
+  /** `true`: the token must be DPoP-bound (RFC 9449). */
+  dpop?: true
   allOf?: Requirement[]
   anyOf?: Requirement[]
   not?: Requirement
@@ -81,6 +88,8 @@ const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
       ...Object.fromEntries(LIST_KEYS.map((key) => [key, names.optional()])),
       tenant: requestValue.optional(),
       claimMatches: z.record(z.string().min(1), requestValue).optional(),
+      authTime: z.strictObject({ maxAge: z.number().int().nonnegative() }).optional(),
+      dpop: z.literal(true).optional(),
       claims: z
         .record(z.string().min(1), z.union([claimValue, z.array(claimValue).min(1)]))
         .optional(),
@@ -106,6 +115,8 @@ function toGuard(requirement: Requirement): Guard {
   for (const [name, value] of Object.entries(requirement.claims ?? {})) {
     guards.push(requireClaim(name, value))
   }
+  if (requirement.authTime !== undefined) guards.push(requireAuthTime(requirement.authTime))
+  if (requirement.dpop) guards.push(requireDpop())
   if (requirement.allOf) guards.push(allOf(...requirement.allOf.map(toGuard)))
   if (requirement.anyOf) guards.push(anyOf(...requirement.anyOf.map(toGuard)))
   if (requirement.not) guards.push(not(toGuard(requirement.not)))

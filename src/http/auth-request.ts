@@ -1,3 +1,13 @@
+/** The parts of the connection the token-binding checks read (RFC 9449 `htu`, RFC 8705 §3). */
+export interface RequestSocket {
+  /** The peer's address, compared with trusted proxy addresses. */
+  readonly remoteAddress?: string
+  /** True on a TLS connection (Node's `TLSSocket`). */
+  readonly encrypted?: boolean
+  /** The client certificate of a TLS connection; `raw` is its DER encoding. */
+  getPeerCertificate?(detailed?: boolean): { raw?: Uint8Array } | null
+}
+
 /** Header values as Node gives them. */
 export type HeaderValue = string | string[] | undefined
 
@@ -29,4 +39,11 @@ export interface AuthRequest {
   readonly hostname?: string
   /** Route parameters, for guards that compare them with claims. */
   readonly params?: unknown
+  /**
+   * The request target as received, before any router rewrote it (Express, Koa and Fastify all
+   * call it `originalUrl`): the path a DPoP proof's `htu` names (RFC 9449 §4.3).
+   */
+  readonly originalUrl?: string
+  /** The connection, for DPoP `htu` (its scheme) and certificate-bound tokens (RFC 8705 §3). */
+  readonly socket?: RequestSocket
 }

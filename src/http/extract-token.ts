@@ -10,6 +10,8 @@ export interface ExtractOptions {
   readonly tokenLocations: readonly TokenLocation[]
   readonly maxTokenLength: number
   readonly realm: string
+  /** Accept the `DPoP` scheme too (RFC 9449 §7.1); the binding step checks its proof. */
+  readonly acceptDpop?: boolean
 }
 
 /** What extraction found: a token, or no credentials at all. */
@@ -40,7 +42,10 @@ function bearerFromHeader(value: string, options: ExtractOptions): Extracted {
   const space = value.indexOf(' ')
   const scheme = space === -1 ? value : value.slice(0, space)
   // RFC 7235 §2.1: the scheme is case-insensitive. Another scheme is not a bearer credential.
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined
+  const isBearer = scheme.length === 6 && scheme.toLowerCase() === 'bearer'
+  const isDpop =
+    options.acceptDpop === true && scheme.length === 4 && scheme.toLowerCase() === 'dpop'
+  if (!isBearer && !isDpop) return undefined
   let start = space
   while (start !== -1 && value.charCodeAt(start) === 32) start++
   const token = start === -1 ? '' : value.slice(start).trimEnd()

@@ -38,6 +38,7 @@ beforeAll(async () => {
     mkdirSync(`${root}test/dist/consumer/node_modules`, { recursive: true })
     symlinkSync('../../../..', link, 'dir')
   }
+  if (!existsSync(`${root}dist/redis/index.js`)) await run('npx', ['tsup'], { cwd: root })
 }, 120_000)
 
 describe('built package', () => {
@@ -66,6 +67,18 @@ describe('built package', () => {
       const error = new esm.InvalidTokenError('x')
       console.log(JSON.stringify({ instance: error instanceof cjs.InvalidTokenError, recognised: cjs.isOidcGuardError(error) }))`
     expect(await node(['--input-type=module', '-e', script])).toEqual({ instance: false, recognised: true })
+  })
+
+  it('oidc-guard/redis loads as ESM and CJS; no built file imports the optional redis peer', async () => {
+    const probe = (load: string) => `const mod = ${load}\nconsole.log(JSON.stringify(typeof mod.createRedisDpopReplayStore))`
+    expect(await node(['--input-type=module', '-e', probe("await import('oidc-guard/redis')")])).toBe('function')
+    expect(await node(['--input-type=commonjs', '-e', probe("require('oidc-guard/redis')")])).toBe('function')
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const built = readdirSync(`${root}dist`, { recursive: true, encoding: 'utf8' }).filter((file) => /\.c?js$/.test(file))
+    expect(built.some((file) => file.startsWith('redis'))).toBe(true)
+    for (const file of built) {
+      expect(readFileSync(`${root}dist/${file}`, 'utf8'), file).not.toMatch(/(from\s*|require\()["']redis["']/)
+    }
   })
 
   it('type-checks an application against the built declarations, CustomClaims included', async () => {

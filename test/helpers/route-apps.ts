@@ -87,3 +87,11 @@ export async function buildApp(framework: Framework, routes: RouteSpec[]): Promi
   await app.ready()
   return { server: app.server, close: () => app.close() }
 }
+
+/** The app's base URL on 127.0.0.1, listening first when the framework has not (Fastify). */
+export async function baseUrl(app: RunningApp): Promise<string> {
+  if (app.server.address() === null) {
+    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve))
+  }
+  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+}

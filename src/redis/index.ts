@@ -1,0 +1,5 @@
+export {
+  createRedisDpopReplayStore,
+  type RedisCommandClient,
+  type RedisDpopReplayStoreOptions,
+} from './dpop-replay-store.js'
