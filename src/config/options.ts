@@ -2,6 +2,12 @@ import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import {
+  importStaticKeys,
+  staticKeysFields,
+  type StaticKey,
+  type StaticKeysOptions,
+} from '../keys/static-key-set.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
@@ -60,7 +66,7 @@ export interface VerificationOptions {
 }
 
 /** One trusted issuer. */
-export interface IssuerOptions extends VerificationOptions {
+export interface IssuerOptions extends VerificationOptions, StaticKeysOptions {
   /**
    * Expected `iss`, exactly. May be a template with one `{tenant}` placeholder, e.g.
    * `https://login.microsoftonline.com/{tenant}/v2.0`; then `tenants` or `resolveTenant` says
@@ -204,6 +210,7 @@ const issuerFields = {
     .min(1)
     .optional(),
   resolveTenant: fn<IssuerOptions['resolveTenant']>().optional(),
+  ...staticKeysFields,
 }
 
 const issuerSchema = z.strictObject({ ...verificationFields, ...issuerFields })
@@ -248,6 +255,8 @@ const optionsSchema = z
         'secret',
         'tenants',
         'resolveTenant',
+        'jwks',
+        'publicKey',
       ] as const) {
         if (options[key] !== undefined)
           issue([key], 'Set it on each entry of "issuers", not next to it')
@@ -296,6 +305,8 @@ function checkIssuer(
   }
   if (isTemplate && secret !== undefined)
     issue([...path, 'secret'], 'A shared secret cannot serve many tenants')
+  if ((entry.jwks ?? entry.publicKey) !== undefined && entry.jwksUri !== undefined)
+    issue([...path, 'jwksUri'], 'Give either configured keys ("jwks", "publicKey") or "jwksUri"')
   const profile = entry.profile ?? defaults.profile
   if (profile === 'strict' && defaults.tokenLocations.includes('query')) {
     issue(
@@ -312,6 +323,8 @@ export interface ResolvedIssuerOptions {
   readonly isTemplate: boolean
   readonly audience: readonly string[]
   readonly jwksUri: string | undefined
+  /** Keys from `jwks`/`publicKey`, imported; when set, keys are never fetched. */
+  readonly staticKeys: readonly StaticKey[] | undefined
   readonly secret: Uint8Array | undefined
   readonly algorithms: readonly Algorithm[]
   readonly clockTolerance: number
@@ -386,6 +399,7 @@ function resolveIssuer(entry: ParsedIssuer, defaults: ParsedVerification): Resol
       typeof entry.audience === 'string' ? [entry.audience] : [...entry.audience],
     ),
     jwksUri: entry.jwksUri,
+    staticKeys: importStaticKeys(entry),
     secret,
     algorithms: Object.freeze(
       pick('algorithms') ?? (secret ? [...SYMMETRIC_ALGORITHMS] : [...ASYMMETRIC_ALGORITHMS]),
@@ -411,8 +425,9 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
   if (!parsed.success) {
     throw new ConfigurationError(formatIssues('Invalid oidc-guard options:', parsed.error.issues))
   }
-  const { issuers, issuer, audience, jwksUri, secret, tenants, resolveTenant, ...rest } =
+  const { issuers, issuer, audience, jwksUri, secret, tenants, resolveTenant, ...shared } =
     parsed.data
+  const { jwks, publicKey, ...rest } = shared
   const defaults: ParsedVerification = rest
   const entries: ParsedIssuer[] = issuers ?? [
     {
@@ -422,6 +437,8 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
       secret,
       tenants,
       resolveTenant,
+      jwks,
+      publicKey,
     },
   ]
   return Object.freeze({

@@ -5,6 +5,7 @@ import { createClaimRules } from '../claims/claim-mapping.js'
 import { InvalidTokenError } from '../errors/errors.js'
 import { verifyMac, verifySignature, type ParsedJws } from '../jose/signature.js'
 import { RemoteKeySet } from '../keys/remote-key-set.js'
+import { StaticKeySet } from '../keys/static-key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from '../config/options.js'
 import type { AuthContext, TokenClaims } from './auth-context.js'
 
@@ -52,19 +53,22 @@ export function createIssuerVerifier(
   const { options, issuer, audience } = concrete
   const { realm } = common
   const rules = createClaimRules(options.claims, options.rolesClaim)
-  const keySet = new RemoteKeySet({
-    issuer,
-    jwksUri: concrete.jwksUri,
-    fetch: common.fetch ?? globalThis.fetch,
-    timeoutDuration: common.timeoutDuration,
-    maxResponseSize: common.maxResponseSize,
-    cooldownDuration: common.cooldownDuration,
-    cacheMaxAge: common.cacheMaxAge,
-    maxStaleAge: common.maxStaleAge,
-    maxKeys: common.maxKeys,
-    realm,
-    onKeysRemoved,
-  })
+  // Configured keys (`jwks`, `publicKey`) replace fetching altogether.
+  const keySet = options.staticKeys
+    ? new StaticKeySet(options.staticKeys, realm)
+    : new RemoteKeySet({
+        issuer,
+        jwksUri: concrete.jwksUri,
+        fetch: common.fetch ?? globalThis.fetch,
+        timeoutDuration: common.timeoutDuration,
+        maxResponseSize: common.maxResponseSize,
+        cooldownDuration: common.cooldownDuration,
+        cacheMaxAge: common.cacheMaxAge,
+        maxStaleAge: common.maxStaleAge,
+        maxKeys: common.maxKeys,
+        realm,
+        onKeysRemoved,
+      })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
