@@ -6,6 +6,8 @@ export default defineConfig({
     'express/index': 'adapters/express/index.ts',
     'koa/index': 'adapters/koa/index.ts',
     'fastify/index': 'adapters/fastify/index.ts',
+    // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
+    'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -26,12 +26,15 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'claims', 'authenticator'],
+  config: ['errors', 'claims', 'authenticator', 'keys'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
   guards: ['errors', 'config', 'http', 'claims', 'verify'],
   authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+  // The test kit sees the core only through its public entry (src/index.ts, types only), and
+  // no stage sees the kit, so the production bundles cannot contain it.
+  testing: [],
 }
 
 function stageOf(file: string): string | undefined {
@@ -69,6 +72,21 @@ describe('module boundaries', () => {
       for (const path of importsOf(file)) {
         expect(path, file).not.toMatch(/(^|\/)(examples|test|bench|scripts)\//)
       }
+    }
+  })
+
+  it('the test kit takes only types from the core, and nothing outside it imports the kit', () => {
+    for (const file of sources('src/testing')) {
+      const text = readFileSync(join(root, file), 'utf8')
+      for (const match of text.matchAll(/^(import|export)( type)?[^'"]*from\s+'(\.\.\/[^']+)'/gm)) {
+        expect(`${match[1]}${match[2] ?? ''} from '${match[3]}'`, file).toBe(
+          "import type from '../index.js'",
+        )
+      }
+    }
+    for (const file of [...sources('src'), ...sources('adapters')]) {
+      if (file.startsWith('src/testing/')) continue
+      for (const path of importsOf(file)) expect(path, file).not.toMatch(/testing\//)
     }
   })
 

@@ -20,3 +20,7 @@ export const koaAuth = (state: AuthState, ctx: Koa.DefaultState): AuthContext | 
 export const fastifyAuth = (request: FastifyRequest): AuthContext | null => request.auth
 export const middleware = [authenticate({ issuer: 'https://idp.example.com', audience: 'api' }), requireScope('a')]
 export const core = createAuthenticator
+
+// The test kit resolves through its own subpath, and its options fit authenticate().
+import { createTestIssuer } from 'oidc-guard/testing'
+export const testAuth = async () => authenticate((await createTestIssuer()).options)
