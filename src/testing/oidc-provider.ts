@@ -4,8 +4,11 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider from 'oidc-provider'
 
 /**
- * An embedded OpenID provider for the demo and the tests: the certified `oidc-provider` package,
- * on 127.0.0.1, issuing real RFC 9068 access tokens. Not for production.
+ * An embedded OpenID provider for oidc-guard's integration tests, its demo (`npm start`) and
+ * its benchmark: the certified `oidc-provider` package, on 127.0.0.1, issuing real RFC 9068
+ * access tokens. Part of the testing kit's source but not of the published `oidc-guard/testing`
+ * (it needs `oidc-provider`, a development dependency); `createTestIssuer()` is the published
+ * stand-in. Not for production.
  */
 
 /** A client of the provider: its allowed API scopes and the roles put in its tokens. */
