@@ -64,3 +64,4 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+export type { StaticKeysOptions } from './keys/static-key-set.js'
