@@ -33,7 +33,7 @@ export function signToken(
   claims: Record<string, unknown>,
   kid = KID,
 ): string {
-  return signJws(privateKey, { alg: 'RS256', typ: 'at+jwt', kid }, claims)
+  return signJws(privateKey, { alg: 'RS256', typ: 'at+jwt', kid }, claims, 'RS256')
 }
 
 export function claimsFor(index: number): Record<string, unknown> {

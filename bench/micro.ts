@@ -34,16 +34,21 @@ function tokensFor({ alg, keys }: Algorithm, count: number): string[] {
   const now = Math.floor(Date.now() / 1000)
   const header = { alg, typ: 'at+jwt', kid: 'k' }
   return Array.from({ length: count }, (_, index) =>
-    signJws(keys.privateKey, header, {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `u${index}`,
-      client_id: 'c',
-      jti: `j${index}`,
-      iat: now,
-      exp: now + 3600,
-      scope: 'orders:read orders:write',
-    }),
+    signJws(
+      keys.privateKey,
+      header,
+      {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: `u${index}`,
+        client_id: 'c',
+        jti: `j${index}`,
+        iat: now,
+        exp: now + 3600,
+        scope: 'orders:read orders:write',
+      },
+      alg,
+    ),
   )
 }
 

@@ -20,9 +20,7 @@ export function signJws(
   privateKey: KeyObject,
   header: Record<string, unknown> | string,
   payload: Record<string, unknown> | string,
-  signAs: SigningAlgorithm = (typeof header === 'object'
-    ? header.alg
-    : 'RS256') as SigningAlgorithm,
+  signAs: SigningAlgorithm,
 ): string {
   return signSegments(privateKey, encodeSegment(header), encodeSegment(payload), signAs)
 }

@@ -222,6 +222,19 @@ describe('provider-shaped tokens, read by the matching claims preset', () => {
     expect(claims).toMatchObject({ roles: ['Orders.Read.All'], ver: '2.0' })
   })
 
+  it('leaves out what was not granted: no scope, no roles claims', async () => {
+    const issuer = await testIssuer({ algorithm: 'ES256' })
+    const claimsOf = (token: string) => decode(token.split('.')[1])
+    for (const provider of ['entra', 'auth0', 'okta', 'cognito'] as const) {
+      const claims = claimsOf(issuer.token[provider]())
+      for (const name of ['scope', 'scp', 'roles', 'cognito:groups']) {
+        expect(claims, `${provider} ${name}`).not.toHaveProperty(name)
+      }
+    }
+    expect(claimsOf(issuer.token.auth0()).permissions).toEqual([])
+    expect(claimsOf(issuer.token.keycloak()).realm_access).toEqual({ roles: [] })
+  })
+
   it('token.okta() grants scp as a list; token.keycloak() sends typ JWT', async () => {
     const issuer = await testIssuer()
     expect(decode(issuer.token.okta({ scope: ['a', 'b'] }).split('.')[1]).scp).toEqual(['a', 'b'])
