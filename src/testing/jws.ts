@@ -1,4 +1,4 @@
-import { constants, sign, type KeyObject } from 'node:crypto'
+import { constants, createHmac, sign, type KeyObject } from 'node:crypto'
 import type { SigningAlgorithm } from './keys.js'
 
 /** Base64url of a JSON value; a string is taken as the JSON text itself. */
@@ -7,6 +7,9 @@ export function encodeSegment(value: unknown): string {
     'base64url',
   )
 }
+
+/** What the signer signs with: the kit's key algorithms, and HS* with a secret KeyObject. */
+export type JwsAlgorithm = SigningAlgorithm | 'HS256' | 'HS384' | 'HS512'
 
 const DIGESTS: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' }
 
@@ -20,21 +23,29 @@ export function signJws(
   privateKey: KeyObject,
   header: Record<string, unknown> | string,
   payload: Record<string, unknown> | string,
-  signAs: SigningAlgorithm,
+  signAs: JwsAlgorithm,
 ): string {
   return signSegments(privateKey, encodeSegment(header), encodeSegment(payload), signAs)
 }
 
-/** Signs already-encoded header and payload segments, whatever bytes they hold. */
+/**
+ * Signs already-encoded header and payload segments, whatever bytes they hold. `privateKey` is
+ * a secret KeyObject for HS* (RFC 7518 §3.2).
+ */
 export function signSegments(
   privateKey: KeyObject,
   headerSegment: string,
   payloadSegment: string,
-  signAs: SigningAlgorithm,
+  signAs: JwsAlgorithm,
 ): string {
   const input = `${headerSegment}.${payloadSegment}`
   const family = signAs.slice(0, 2)
   const digest = signAs === 'EdDSA' ? null : (DIGESTS[signAs.slice(2)] as string)
+  if (family === 'HS') {
+    return `${input}.${createHmac(digest as string, privateKey)
+      .update(input)
+      .digest('base64url')}`
+  }
   // RFC 7518 §3.5: PSS salt as long as the hash; §3.4: ECDSA signatures are R || S.
   const key =
     family === 'PS'

@@ -1,5 +1,6 @@
 // oidc-guard's unit-test keys and signer: thin names over the testing kit (src/testing/), the
 // one implementation shared by the tests, the benchmark and `oidc-guard/testing`.
+import { createSecretKey } from 'node:crypto'
 import type { JWTPayload } from 'jose'
 import { encodeSegment, signJws, signSegments } from '../../src/testing/jws.js'
 import {
@@ -71,4 +72,15 @@ export async function signRaw(
   payloadSegment: string,
 ): Promise<string> {
   return signSegments(key.privateKey, encodeSegment(header), payloadSegment, 'RS256')
+}
+
+/** Signs claims with a shared secret (HS256 unless the header says otherwise); no `typ`. */
+export async function signHmac(
+  secret: string | Uint8Array,
+  payload: JWTPayload,
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  const alg = (header.alg ?? 'HS256') as 'HS256' | 'HS384' | 'HS512'
+  const key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret) : secret)
+  return signJws(key, { alg, ...header }, payload as Record<string, unknown>, alg)
 }
