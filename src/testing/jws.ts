@@ -40,7 +40,7 @@ export function signSegments(
 ): string {
   const input = `${headerSegment}.${payloadSegment}`
   const family = signAs.slice(0, 2)
-  const digest = signAs === 'EdDSA' ? null : (DIGESTS[signAs.slice(2)] as string)
+  const digest = family === 'Ed' ? null : (DIGESTS[signAs.slice(2)] as string)
   if (family === 'HS') {
     return `${input}.${createHmac(digest as string, privateKey)
       .update(input)

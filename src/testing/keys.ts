@@ -2,9 +2,19 @@ import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { promisify } from 'node:util'
 import type { JWK } from 'jose'
 
-/** The JWS algorithms the kit signs with (RFC 7518 §3.1, RFC 8037 §3.1). */
+/** The JWS algorithms the kit signs with (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864 `Ed25519`). */
 export type SigningAlgorithm =
-  'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
 
 /** A signing key of a test issuer: the private half signs, the public JWK is published. */
 export interface TestKey {
@@ -36,9 +46,10 @@ type KeyRequest =
   | ['ed25519', {}]
 
 function keyRequest(alg: SigningAlgorithm, rsa: RsaParameters): KeyRequest {
-  if (alg === 'EdDSA') return ['ed25519', {}]
+  if (alg === 'EdDSA' || alg === 'Ed25519') return ['ed25519', {}]
   const namedCurve = CURVES[alg]
   if (namedCurve !== undefined) return ['ec', { namedCurve }]
+  if (!/^(RS|PS)(256|384|512)$/.test(alg)) throw new TypeError(`Unsupported algorithm: ${alg}`)
   return [
     'rsa',
     { modulusLength: rsa.modulusLength ?? 2048, publicExponent: rsa.publicExponent ?? 65537 },

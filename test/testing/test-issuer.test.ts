@@ -1,6 +1,7 @@
 import { createAuthenticator, isOidcGuardError, type AuthenticateOptions } from 'oidc-guard'
 import {
   createTestIssuer,
+  createTestKey,
   type TestIssuer,
   type TestIssuerTransport,
   type TokenInput,
@@ -91,15 +92,24 @@ describe('createTestIssuer() transports', () => {
     expect(JSON.stringify(issuer.options)).not.toMatch(/"d"|"p"|"q"/)
   })
 
-  it.each(['ES256', 'PS256', 'EdDSA', 'RS512'] as const)('signs with %s', async (algorithm) => {
-    const issuer = await testIssuer({ algorithm })
-    const token = issuer.token({ scope: 'a' })
-    expect(decode(token.split('.')[0]).alg).toBe(algorithm)
-    await expect(
-      createAuthenticator(issuer.options).authenticate(bearer(token)),
-    ).resolves.toMatchObject({
-      scopes: ['a'],
-    })
+  it.each(['ES256', 'ES512', 'PS256', 'EdDSA', 'Ed25519', 'RS512'] as const)(
+    'signs with %s',
+    async (algorithm) => {
+      const issuer = await testIssuer({ algorithm })
+      const token = issuer.token({ scope: 'a' })
+      expect(decode(token.split('.')[0]).alg).toBe(algorithm)
+      await expect(
+        createAuthenticator(issuer.options).authenticate(bearer(token)),
+      ).resolves.toMatchObject({
+        scopes: ['a'],
+      })
+    },
+  )
+})
+
+describe('createTestKey()', () => {
+  it('refuses an algorithm it cannot make a key for, rather than guessing', async () => {
+    await expect(createTestKey('HS256' as never)).rejects.toThrow('Unsupported algorithm: HS256')
   })
 })
 
