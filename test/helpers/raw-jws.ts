@@ -29,7 +29,8 @@ export function rawEcKey(kid: string): RawKey {
   return { privateKey: key.privateKey, publicKey: key.publicKey, jwk: key.publicJwk }
 }
 
-export type RawAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
+/** HS256 signs with a secret KeyObject (`createSecretKey`) in `privateKey`. */
+export type RawAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256'
 
 /**
  * Builds a compact JWS from any header and payload (objects are JSON-encoded; strings are used
