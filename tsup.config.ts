@@ -7,6 +7,8 @@ export default defineConfig({
     'koa/index': 'adapters/koa/index.ts',
     'fastify/index': 'adapters/fastify/index.ts',
     'redis/index': 'src/redis/index.ts',
+    // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
+    'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,12 +1,14 @@
 /**
  * Bench fixtures: one RS256 key, a loopback JWKS/discovery server, and tokens for the three
- * modes. Tokens are cached in bench/.results/ (RS256 signing 40,000 of them takes ~10 s once).
+ * modes, all from the testing kit (src/testing/) the tests use too. Tokens are cached in
+ * bench/.results/ (RS256 signing 40,000 of them takes ~10 s once).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { rawJws } from '../test/helpers/raw-jws.js'
+import { startJwksServer, type JwksServer } from '../src/testing/jwks-server.js'
+import { signJws } from '../src/testing/jws.js'
+import { createTestKeySync } from '../src/testing/keys.js'
 
 export const RESULTS_DIR = fileURLToPath(new URL('./.results/', import.meta.url))
 // A fixed port, so the cached tokens' `iss` stays valid between runs.
@@ -31,7 +33,7 @@ export function signToken(
   claims: Record<string, unknown>,
   kid = KID,
 ): string {
-  return rawJws({ privateKey }, { alg: 'RS256', typ: 'at+jwt', kid }, claims)
+  return signJws(privateKey, { alg: 'RS256', typ: 'at+jwt', kid }, claims, 'RS256')
 }
 
 export function claimsFor(index: number): Record<string, unknown> {
@@ -58,13 +60,7 @@ export function loadFixtures(): Fixtures {
       return { ...saved, privateKey: createPrivateKey({ key: saved.privateJwk, format: 'jwk' }) }
   }
   process.stdout.write(`Signing ${UNIQUE_SIZE + POOL_SIZE} RS256 tokens for the bench (once)…\n`)
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const publicJwk = {
-    ...createPublicKey(privateKey).export({ format: 'jwk' }),
-    kid: KID,
-    alg: 'RS256',
-    use: 'sig',
-  }
+  const { privateKey, publicJwk } = createTestKeySync('RS256', KID)
   const tokens = Array.from({ length: UNIQUE_SIZE + POOL_SIZE }, (_, index) =>
     signToken(privateKey, claimsFor(index)),
   )
@@ -82,50 +78,26 @@ export function loadFixtures(): Fixtures {
   return { ...fixtures, privateKey }
 }
 
-/** The loopback identity-provider stand-in: discovery and JWKS, counting JWKS fetches. */
-export interface JwksHost {
-  readonly server: Server
-  keys: Record<string, unknown>[]
+/** The loopback identity-provider stand-in: the kit's JWKS server, with the bench's names. */
+export type JwksHost = JwksServer & {
+  /** When false, /jwks answers 503. */
   up: boolean
-  fetches: number
-  close(): Promise<void>
+  /** JWKS requests so far. */
+  readonly fetches: number
 }
 
 export async function startJwksHost(
   keys: Record<string, unknown>[],
   port = JWKS_PORT,
 ): Promise<JwksHost> {
-  const host = { keys, up: true, fetches: 0 } as JwksHost
-  const server = createServer((req, res) => {
-    if (req.url === '/.well-known/openid-configuration') {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          issuer: ISSUER,
-          jwks_uri: JWKS_URI,
-          id_token_signing_alg_values_supported: ['RS256'],
-        }),
-      )
-      return
-    }
-    if (req.url === '/jwks') {
-      host.fetches += 1
-      if (!host.up) return void res.writeHead(503).end()
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ keys: host.keys }))
-      return
-    }
-    res.writeHead(404).end()
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', resolve)
-  })
-  return Object.assign(host, {
-    server,
-    close: () => {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
+  const server = await startJwksServer({ port, keys, discovery: true })
+  return Object.defineProperties(server as JwksHost, {
+    up: {
+      get: () => server.behaviour.kind === 'ok',
+      set: (up: boolean) => {
+        server.behaviour = up ? { kind: 'ok' } : { kind: 'status', status: 503 }
+      },
     },
+    fetches: { get: () => server.jwksFetches() },
   })
 }

@@ -2,9 +2,10 @@
  * Micro benchmarks, in process: verification per algorithm against raw jose `jwtVerify` with
  * the same key, guard evaluation, AuthContext construction, and the cache-hit path.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { importJWK, jwtVerify, type JWK } from 'jose'
-import { rawJws } from '../test/helpers/raw-jws.js'
+import { signJws } from '../src/testing/jws.js'
+import { createTestKeySync } from '../src/testing/keys.js'
 import { median } from './stats.js'
 import {
   allOf,
@@ -26,25 +27,28 @@ interface Algorithm {
 }
 
 function keysFor(alg: Algorithm['alg']) {
-  if (alg === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  if (alg === 'EdDSA') return generateKeyPairSync('ed25519')
-  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return createTestKeySync(alg, 'k')
 }
 
 function tokensFor({ alg, keys }: Algorithm, count: number): string[] {
   const now = Math.floor(Date.now() / 1000)
   const header = { alg, typ: 'at+jwt', kid: 'k' }
   return Array.from({ length: count }, (_, index) =>
-    rawJws(keys, header, {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `u${index}`,
-      client_id: 'c',
-      jti: `j${index}`,
-      iat: now,
-      exp: now + 3600,
-      scope: 'orders:read orders:write',
-    }),
+    signJws(
+      keys.privateKey,
+      header,
+      {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: `u${index}`,
+        client_id: 'c',
+        jti: `j${index}`,
+        iat: now,
+        exp: now + 3600,
+        scope: 'orders:read orders:write',
+      },
+      alg,
+    ),
   )
 }
 

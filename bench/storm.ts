@@ -2,8 +2,8 @@
  * Key-set storms: a key rotation under load, a made-up-kid flood, and the provider going down,
  * each with 500 concurrent authentications against a real loopback JWKS endpoint.
  */
-import { generateKeyPairSync, createPublicKey } from 'node:crypto'
 import { createAuthenticator, isOidcGuardError } from 'oidc-guard'
+import { createTestKeySync } from '../src/testing/keys.js'
 import {
   AUDIENCE,
   ISSUER,
@@ -59,13 +59,7 @@ export async function runStormBench(
     await sleep(cooldownDuration + 100)
 
     // 1. Rotation: the provider publishes a new key; 500 requests signed with it arrive at once.
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    const rotatedJwk = {
-      ...createPublicKey(privateKey).export({ format: 'jwk' }),
-      kid: 'rotated',
-      alg: 'RS256',
-      use: 'sig',
-    }
+    const { privateKey, publicJwk: rotatedJwk } = createTestKeySync('RS256', 'rotated')
     host.keys = [rotatedJwk, fixtures.publicJwk]
     const rotated = Array.from({ length: CONCURRENT }, (_, i) =>
       signToken(privateKey, claimsFor(100_000 + i), 'rotated'),

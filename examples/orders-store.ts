@@ -1,4 +1,4 @@
-import type { DecisionEvent } from 'oidc-guard'
+import type { AuthenticateOptions } from 'oidc-guard'
 
 /** The example orders API's data: an in-memory list, enough to show who may do what. */
 export interface Order {
@@ -31,10 +31,8 @@ export function createOrdersStore() {
   }
 }
 
-/** What the example APIs are configured with. */
-export interface ExampleConfig {
-  issuer: string
-  audience: string
-  /** Where decisions go; the demo prints them. */
-  onDecision?: (event: DecisionEvent) => void
-}
+/**
+ * What the example APIs are configured with: the authentication options, so the demo passes its
+ * provider's issuer and a test passes `createTestIssuer()`'s `options`.
+ */
+export type ExampleConfig = AuthenticateOptions

@@ -120,3 +120,4 @@ export {
   type ProtectedResourceMetadata,
   type ResourceMetadata,
 } from './binding/resource-metadata.js'
+export type { StaticKeysOptions } from './keys/static-key-set.js'

@@ -34,6 +34,9 @@ const LAYERS: Record<string, readonly string[]> = {
   authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'binding'],
   binding: ['errors', 'config', 'http', 'jose', 'verify', 'guards'],
   redis: ['errors', 'binding'],
+  // The test kit sees the core only through its public entry (src/index.ts, types only), and
+  // no stage sees the kit, so the production bundles cannot contain it.
+  testing: [],
 }
 
 function stageOf(file: string): string | undefined {
@@ -71,6 +74,21 @@ describe('module boundaries', () => {
       for (const path of importsOf(file)) {
         expect(path, file).not.toMatch(/(^|\/)(examples|test|bench|scripts)\//)
       }
+    }
+  })
+
+  it('the test kit takes only types from the core, and nothing outside it imports the kit', () => {
+    for (const file of sources('src/testing')) {
+      const text = readFileSync(join(root, file), 'utf8')
+      for (const match of text.matchAll(/^(import|export)( type)?[^'"]*from\s+'(\.\.\/[^']+)'/gm)) {
+        expect(`${match[1]}${match[2] ?? ''} from '${match[3]}'`, file).toBe(
+          "import type from '../index.js'",
+        )
+      }
+    }
+    for (const file of [...sources('src'), ...sources('adapters')]) {
+      if (file.startsWith('src/testing/')) continue
+      for (const path of importsOf(file)) expect(path, file).not.toMatch(/testing\//)
     }
   })
 

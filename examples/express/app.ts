@@ -3,11 +3,11 @@ import { authenticate, requireClaim, requireRole, requireScope } from 'oidc-guar
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Express: each route declares what it requires, next to the route. */
-export function createExpressApp({ issuer, audience, onDecision }: ExampleConfig) {
+export function createExpressApp(config: ExampleConfig) {
   const store = createOrdersStore()
   const app = express()
   app.use(express.json())
-  const auth = authenticate({ issuer, audience, onDecision })
+  const auth = authenticate(config)
   const isOwner = requireClaim(
     'sub',
     (sub, _auth, req) => sub === (req.params as { userId: string }).userId,

@@ -3,10 +3,10 @@ import { authenticate, requireClaim } from 'oidc-guard/fastify'
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Fastify: requirements as route config, or hooks where code is needed. */
-export async function createFastifyApp({ issuer, audience, onDecision }: ExampleConfig) {
+export async function createFastifyApp(config: ExampleConfig) {
   const store = createOrdersStore()
   const app = Fastify()
-  await app.register(authenticate, { issuer, audience, onDecision })
+  await app.register(authenticate, config)
   const isOwner = requireClaim(
     'sub',
     (sub, _auth, req) => sub === (req.params as { userId: string }).userId,

@@ -10,11 +10,11 @@ import {
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Koa with @koa/router. */
-export function createKoaApp({ issuer, audience, onDecision }: ExampleConfig) {
+export function createKoaApp(config: ExampleConfig) {
   const store = createOrdersStore()
   const app = new Koa<AuthState>()
   const router = new Router<AuthState>()
-  const auth = authenticate({ issuer, audience, onDecision })
+  const auth = authenticate(config)
   const isOwner = requireClaim(
     'sub',
     (sub, _auth, req) => sub === (req.params as { userId: string }).userId,

@@ -1,3 +1,4 @@
+import { staticKeysFields, type StaticKeysOptions } from '../keys/static-key-set.js'
 import { bindingFields, type BindingOptions } from '../binding/options.js'
 // Nested option groups: where a feature's own options join `authenticate()`'s.
 //
@@ -27,8 +28,7 @@ export interface CommonGroups extends BindingOptions {}
 export const COMMON_GROUP_FIELDS = { ...bindingFields }
 
 /** Option groups set per issuer (wired by their features). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface IssuerGroups {}
+export interface IssuerGroups extends StaticKeysOptions {}
 
 /** Zod fields of {@link IssuerGroups}, one per group. */
-export const ISSUER_GROUP_FIELDS = {}
+export const ISSUER_GROUP_FIELDS = { ...staticKeysFields }

@@ -203,6 +203,8 @@ function checkIssuer(
   if (symmetric.length > 0 && secret === undefined) {
     issue([...path, 'algorithms'], `${symmetric.join(', ')} need a configured secret`)
   }
+  if ((entry.jwks ?? entry.publicKey) !== undefined && entry.jwksUri !== undefined)
+    issue([...path, 'jwksUri'], 'Give either configured keys ("jwks", "publicKey") or "jwksUri"')
   const placeholders = entry.issuer?.split('{tenant}').length ?? 1
   if (placeholders > 2) issue([...path, 'issuer'], 'Expected at most one {tenant} placeholder')
   const isTemplate = placeholders === 2

@@ -7,6 +7,7 @@ import { InvalidTokenError } from '../errors/errors.js'
 import { providerProfile } from './provider-profiles.js'
 import { verifyMac, verifySignature, type ParsedJws } from '../jose/signature.js'
 import { RemoteKeySet } from '../keys/remote-key-set.js'
+import { importStaticKeys, StaticKeySet } from '../keys/static-key-set.js'
 import type { ResolvedAuthenticateOptions, ResolvedIssuerOptions } from '../config/options.js'
 import type { AuthContext, TokenClaims } from './auth-context.js'
 import type { MappedClaims } from '../claims/claim-mapping.js'
@@ -76,22 +77,26 @@ export function createIssuerVerifier(
   )
   const profile = providerProfile(rules.preset)
   let generation = 0
-  const keySet = new RemoteKeySet({
-    issuer,
-    jwksUri: concrete.jwksUri,
-    fetch: concrete.fetch ?? common.fetch ?? globalThis.fetch,
-    timeoutDuration: common.timeoutDuration,
-    maxResponseSize: common.maxResponseSize,
-    cooldownDuration: common.cooldownDuration,
-    cacheMaxAge: common.cacheMaxAge,
-    maxStaleAge: common.maxStaleAge,
-    maxKeys: common.maxKeys,
-    realm,
-    allowInsecureRequests: common.allowInsecureRequests,
-    onKeysRemoved: () => {
-      generation++
-    },
-  })
+  // Configured keys (`jwks`, `publicKey`) replace fetching altogether.
+  const staticKeys = importStaticKeys(options)
+  const keySet = staticKeys
+    ? new StaticKeySet(staticKeys, realm)
+    : new RemoteKeySet({
+        issuer,
+        jwksUri: concrete.jwksUri,
+        fetch: concrete.fetch ?? common.fetch ?? globalThis.fetch,
+        timeoutDuration: common.timeoutDuration,
+        maxResponseSize: common.maxResponseSize,
+        cooldownDuration: common.cooldownDuration,
+        cacheMaxAge: common.cacheMaxAge,
+        maxStaleAge: common.maxStaleAge,
+        maxKeys: common.maxKeys,
+        realm,
+        allowInsecureRequests: common.allowInsecureRequests,
+        onKeysRemoved: () => {
+          generation++
+        },
+      })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -28,6 +29,14 @@ console.log(JSON.stringify({
   sameCore,
   fastifyPlugin: typeof fastify.authenticate,
 }))`
+
+const KIT_PROBE = `
+const issuer = await createTestIssuer({ audience: 'orders-api' })
+const auth = createAuthenticator(issuer.options)
+const bearer = (token) => ({ method: 'GET', headers: { authorization: 'Bearer ' + token } })
+const ok = await auth.authenticate(bearer(issuer.token({ scope: 'orders:read' })))
+const expired = await auth.authenticate(bearer(issuer.token.expired())).catch((error) => error.status)
+console.log(JSON.stringify({ subject: ok.subject, scopes: ok.scopes, expired }))`
 
 beforeAll(async () => {
   if (!existsSync(`${root}dist/index.js`)) await run('npx', ['tsup'], { cwd: root })
@@ -88,4 +97,40 @@ describe('built package', () => {
   it('type-checks it under moduleResolution node10 (typesVersions) with exactOptionalPropertyTypes', async () => {
     await expect(run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/dist/consumer/tsconfig.node10.json'], { cwd: root })).resolves.toBeDefined()
   }, 60_000)
+  // Every file a production entry loads, following its relative imports through the chunks.
+  function reachableFrom(entries: string[]): Set<string> {
+    const seen = new Set<string>()
+    const queue = entries.map((entry) => join(root, 'dist', entry))
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (seen.has(file)) continue
+      seen.add(file)
+      const text = readFileSync(file, 'utf8')
+      for (const match of text.matchAll(/(?:from|import|require\()\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+        queue.push(join(dirname(file), match[1] as string))
+      }
+    }
+    return seen
+  }
+
+  it.each(['js', 'cjs'])('the production bundles (%s) contain nothing of oidc-guard/testing', (ext) => {
+    const files = reachableFrom(['index', 'express/index', 'koa/index', 'fastify/index'].map((entry) => `${entry}.${ext}`))
+    expect(files.size).toBeGreaterThan(4)
+    for (const file of files) {
+      expect(file).not.toContain(`${join('dist', 'testing')}`)
+      const text = readFileSync(file, 'utf8')
+      for (const marker of ['createTestIssuer', 'signSegments', 'startJwksServer', 'https://issuer.test']) {
+        expect(text.includes(marker), `${file} contains ${marker}`).toBe(false)
+      }
+    }
+    // The kit's own bundle does hold them, so the markers above are the right ones.
+    expect(readFileSync(join(root, 'dist', 'testing', `index.${ext}`), 'utf8')).toContain('createTestIssuer')
+  })
+
+  it.each([
+    ['ESM', ['--input-type=module', '-e', `const { createTestIssuer } = await import('oidc-guard/testing'); const { createAuthenticator } = await import('oidc-guard')\n${KIT_PROBE}`]],
+    ['CJS', ['--input-type=commonjs', '-e', `const { createTestIssuer } = require('oidc-guard/testing'); const { createAuthenticator } = require('oidc-guard'); (async () => {\n${KIT_PROBE}\n})()`]],
+  ])('oidc-guard/testing loads as %s and its tokens pass the built core', async (_format, args) => {
+    expect(await node(args as string[])).toEqual({ subject: 'test-user', scopes: ['orders:read'], expired: 401 })
+  })
 })
+

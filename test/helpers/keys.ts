@@ -1,30 +1,20 @@
+// oidc-guard's unit-test keys and signer: thin names over the testing kit (src/testing/), the
+// one implementation shared by the tests, the benchmark and `oidc-guard/testing`.
+import { createSecretKey } from 'node:crypto'
+import type { JWTPayload } from 'jose'
+import { encodeSegment, signJws, signSegments } from '../../src/testing/jws.js'
 import {
-  exportJWK,
-  generateKeyPair,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-} from 'jose'
+  createTestKey as createKitKey,
+  type SigningAlgorithm,
+  type TestKey,
+} from '../../src/testing/keys.js'
 
-export interface TestKey {
-  readonly alg: string
-  readonly kid: string
-  readonly privateKey: CryptoKey
-  /** The public JWK as a JWKS would publish it. */
-  readonly publicJwk: JWK
-}
-
-let counter = 0
+export type { TestKey }
+export { encodeSegment }
 
 /** A fresh signing key with its public JWK (kid and alg set). */
-export async function createTestKey(
-  alg = 'RS256',
-  kid = `key-${alg.toLowerCase()}-${++counter}`,
-): Promise<TestKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
-  return { alg, kid, privateKey, publicJwk }
+export function createTestKey(alg = 'RS256', kid?: string): Promise<TestKey> {
+  return createKitKey(alg as SigningAlgorithm, kid)
 }
 
 export interface SignOptions {
@@ -35,6 +25,8 @@ export interface SignOptions {
 
 export const ISSUER = 'https://issuer.test'
 export const AUDIENCE = 'orders-api'
+
+let counter = 0
 
 /** Claims of a valid token for ISSUER/AUDIENCE, overridable. */
 export function claims(overrides: JWTPayload = {}): JWTPayload {
@@ -52,7 +44,7 @@ export function claims(overrides: JWTPayload = {}): JWTPayload {
   }
 }
 
-/** Signs claims with a test key; undefined claims are dropped. */
+/** Signs claims with a test key (`typ: at+jwt`, the key's kid); undefined claims are dropped. */
 export async function sign(
   key: TestKey,
   payload: JWTPayload,
@@ -61,37 +53,34 @@ export async function sign(
   const clean = Object.fromEntries(
     Object.entries(payload).filter(([, value]) => value !== undefined),
   )
-  return new SignJWT(clean)
-    .setProtectedHeader({
-      alg: key.alg,
-      typ: 'at+jwt',
-      ...(options.noKid ? {} : { kid: key.kid }),
-      ...options.header,
-    })
-    .sign(key.privateKey)
-}
-
-/** Base64url of a JSON value, for hand-built tokens. */
-export function encodeSegment(value: unknown): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
-    'base64url',
-  )
+  const header = {
+    alg: key.alg,
+    typ: 'at+jwt',
+    ...(options.noKid ? {} : { kid: key.kid }),
+    ...options.header,
+  }
+  return signJws(key.privateKey, header, clean, key.alg)
 }
 
 /**
- * Signs any header and payload segment with an RS256 test key, bypassing jose's own checks, so
- * tests can build tokens a well-behaved library would refuse to produce.
+ * Signs any header and an already-encoded payload segment with an RS256 test key, so tests can
+ * build tokens a well-behaved library would refuse to produce.
  */
 export async function signRaw(
   key: TestKey,
   header: Record<string, unknown>,
   payloadSegment: string,
 ): Promise<string> {
-  const input = `${encodeSegment(header)}.${payloadSegment}`
-  const signature = await crypto.subtle.sign(
-    'RSASSA-PKCS1-v1_5',
-    key.privateKey,
-    new TextEncoder().encode(input),
-  )
-  return `${input}.${Buffer.from(signature).toString('base64url')}`
+  return signSegments(key.privateKey, encodeSegment(header), payloadSegment, 'RS256')
+}
+
+/** Signs claims with a shared secret (HS256 unless the header says otherwise); no `typ`. */
+export async function signHmac(
+  secret: string | Uint8Array,
+  payload: JWTPayload,
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  const alg = (header.alg ?? 'HS256') as 'HS256' | 'HS384' | 'HS512'
+  const key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret) : secret)
+  return signJws(key, { alg, ...header }, payload as Record<string, unknown>, alg)
 }

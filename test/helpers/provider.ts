@@ -1,2 +1,2 @@
-// The tests use the same embedded OpenID provider as the demo.
-export * from '../../examples/embedded-idp.js'
+// The tests use the same embedded OpenID provider as the demo: the testing kit's.
+export * from '../../src/testing/oidc-provider.js'

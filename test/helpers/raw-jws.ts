@@ -1,6 +1,11 @@
-import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+// The raw signer for oidc-guard's own security tests: tokens with duplicate members, a header
+// `alg` other than the signing one, weak keys. It is the testing kit's one signer
+// (src/testing/jws.ts) with its raw inputs open; the public `oidc-guard/testing` never exposes
+// them (see docs/testing.md).
+import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
-import { encodeSegment } from './keys.js'
+import { signJws } from '../../src/testing/jws.js'
+import { createTestKeySync, type SigningAlgorithm } from '../../src/testing/keys.js'
 
 /** A key pair made with node:crypto, which (unlike jose) will sign with weak keys too. */
 export interface RawKey {
@@ -15,27 +20,20 @@ export function rawRsaKey(
   publicExponent = 65537,
   alg = 'RS256',
 ): RawKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent })
-  return {
-    privateKey,
-    publicKey,
-    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
-  }
+  const key = createTestKeySync(alg as SigningAlgorithm, kid, { modulusLength, publicExponent })
+  return { privateKey: key.privateKey, publicKey: key.publicKey, jwk: key.publicJwk }
 }
 
 export function rawEcKey(kid: string): RawKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return {
-    privateKey,
-    publicKey,
-    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
-  }
+  const key = createTestKeySync('ES256', kid)
+  return { privateKey: key.privateKey, publicKey: key.publicKey, jwk: key.publicJwk }
 }
 
-export type RawAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
+/** HS256 signs with a secret KeyObject (`createSecretKey`) in `privateKey`. */
+export type RawAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256'
 
 /**
- * Builds a compact JWS from any header and payload (also used by bench/ to make its tokens) (objects are JSON-encoded; strings are used
+ * Builds a compact JWS from any header and payload (objects are JSON-encoded; strings are used
  * as the raw JSON text, so duplicate members survive), signed as `signAs` says.
  */
 export function rawJws(
@@ -44,14 +42,5 @@ export function rawJws(
   payload: Record<string, unknown> | string,
   signAs: RawAlgorithm = (typeof header === 'object' ? header.alg : 'RS256') as RawAlgorithm,
 ): string {
-  const input = `${encodeSegment(header)}.${encodeSegment(payload)}`
-  const options =
-    signAs === 'PS256'
-      ? { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
-      : signAs === 'ES256'
-        ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' as const }
-        : key.privateKey
-  const digest = signAs === 'EdDSA' ? null : 'sha256'
-  const signature = sign(digest, Buffer.from(input), options as KeyObject)
-  return `${input}.${signature.toString('base64url')}`
+  return signJws(key.privateKey, header, payload, signAs)
 }

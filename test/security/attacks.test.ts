@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createSecretKey } from 'node:crypto'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthenticateOptions } from 'oidc-guard'
@@ -47,10 +47,13 @@ const signed = (
   header: (ctx: Ctx) => Record<string, unknown> = (c) => c.header(),
 ) => bearer((ctx) => rawJws(rsa, header(ctx), claims(ctx)))
 const hs256 = (secret: Buffer | string, header: Record<string, unknown> = {}) =>
-  bearer((ctx) => {
-    const input = `${encodeSegment({ alg: 'HS256', typ: 'at+jwt', ...header })}.${encodeSegment(ctx.claims())}`
-    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
-  })
+  bearer((ctx) =>
+    rawJws(
+      { privateKey: createSecretKey(Buffer.from(secret)) },
+      { alg: 'HS256', typ: 'at+jwt', ...header },
+      ctx.claims(),
+    ),
+  )
 const swapSignature = (token: string, signature: string) =>
   `${token.slice(0, token.lastIndexOf('.'))}.${signature}`
 // P-256 group order n: r or s equal to 0 or n must never verify (CVE-2022-21449, "psychic signatures").

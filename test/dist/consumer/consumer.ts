@@ -32,3 +32,6 @@ export const strictOptional = authenticate({
 })
 export const optionalAuth = strictOptional.optional
 export const accessor = (req: Request): AuthContext | undefined => getAuth(req)
+// The test kit resolves through its own subpath, and its options fit authenticate().
+import { createTestIssuer } from 'oidc-guard/testing'
+export const testAuth = async () => authenticate((await createTestIssuer()).options)

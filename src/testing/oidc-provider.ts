@@ -1,11 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
+import { createTestKey } from './keys.js'
 
 /**
- * An embedded OpenID provider for the demo and the tests: the certified `oidc-provider` package,
- * on 127.0.0.1, issuing real RFC 9068 access tokens. Not for production.
+ * An embedded OpenID provider for oidc-guard's integration tests and its demo (`npm start`):
+ * the certified `oidc-provider` package, on 127.0.0.1, issuing real RFC 9068
+ * access tokens. Part of the testing kit's source but not of the published `oidc-guard/testing`
+ * (it needs `oidc-provider`, a development dependency); `createTestIssuer()` is the published
+ * stand-in. Not for production.
  */
 
 /** A client of the provider: its allowed API scopes and the roles put in its tokens. */
@@ -71,9 +75,10 @@ export interface TestProvider {
   close(): Promise<void>
 }
 
+// oidc-provider signs with private JWKs: the kit's keys, exported whole.
 async function signingKey(alg: 'RS256' | 'ES256', kid: string): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true })
-  return { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' }
+  const { privateKey } = await createTestKey(alg, kid)
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' }
 }
 
 // A Map with TTLs: the built-in adapter is a small LRU and warns on every start.
