@@ -64,3 +64,11 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+export { withAuthenticator, type AuthenticatorHandle } from './authenticator/authenticator.js'
+export type {
+  KeySetFailure,
+  KeySetFailureKind,
+  KeySetResource,
+  KeySetWarning,
+} from './errors/errors.js'
+export type { TokenSummary } from './verify/token-summary.js'

@@ -4,7 +4,9 @@ import {
   createAuthenticator,
   createGuardFactories,
   isOidcGuardError,
+  withAuthenticator,
   type AuthContext,
+  type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
   type Guard,
@@ -38,12 +40,17 @@ function fail(
 
 /**
  * Middleware that verifies the bearer token and sets `req.auth`. Answers 400/401/503 itself
- * (or, with `forwardErrors`, passes the error to `next`).
+ * (or, with `forwardErrors`, passes the error to `next`). `await middleware.ready()` fails fast
+ * at boot when the keys cannot be had.
  * @example app.use(authenticate({ issuer, audience: 'orders-api' }))
  */
-export function authenticate(options: AuthenticateOptions): RequestHandler {
+export function authenticate(options: AuthenticateOptions): RequestHandler & AuthenticatorHandle {
   const authenticator = createAuthenticator(options)
-  return function authenticateMiddleware(req, res, next) {
+  return withAuthenticator(function authenticateMiddleware(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) {
     ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
     // Synchronous for a remembered token: no promise, no microtask on the hot path.
     authenticator.handle(
@@ -54,7 +61,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
       },
       (error) => fail(authenticator, error, res, next),
     )
-  }
+  }, authenticator)
 }
 
 /** Turns any core guard into route middleware that answers 403 on denial. */

@@ -5,7 +5,9 @@ import {
   createGuardFactories,
   defineRequestView,
   isOidcGuardError,
+  withAuthenticator,
   type AuthContext,
+  type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
   type RequestView,
@@ -51,12 +53,13 @@ function fail(authenticator: Authenticator, error: unknown, ctx: Context): void 
 
 /**
  * Middleware that verifies the bearer token and sets `ctx.state.auth`. Answers 400/401/503
- * itself (or, with `forwardErrors`, throws for Koa's error handling).
+ * itself (or, with `forwardErrors`, throws for Koa's error handling). `await middleware.ready()`
+ * fails fast at boot when the keys cannot be had.
  * @example app.use(authenticate({ issuer, audience: 'orders-api' }))
  */
-export function authenticate(options: AuthenticateOptions): Middleware {
+export function authenticate(options: AuthenticateOptions): Middleware & AuthenticatorHandle {
   const authenticator = createAuthenticator(options)
-  return function authenticateMiddleware(ctx: Context, next: Next) {
+  return withAuthenticator(function authenticateMiddleware(ctx: Context, next: Next) {
     const request = new KoaRequestView(ctx, authenticator)
     ;(ctx.state as TaggedState)[REQUEST] = request
     // Synchronous for a remembered token: no extra promise on the hot path.
@@ -68,7 +71,7 @@ export function authenticate(options: AuthenticateOptions): Middleware {
       },
       (error) => fail(authenticator, error, ctx),
     )
-  }
+  }, authenticator)
 }
 
 /** Turns any core guard into Koa middleware that answers 403 on denial. */

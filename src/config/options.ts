@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
-import { ConfigurationError } from '../errors/errors.js'
+import { ConfigurationError, type KeySetWarning } from '../errors/errors.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
@@ -115,6 +115,11 @@ export interface CommonOptions extends VerificationOptions {
   fetch?: typeof fetch
   /** Receives every authentication and guard decision, allowed or not. */
   onDecision?: (event: DecisionEvent) => void
+  /**
+   * Receives a one-line hint the first time a kind of JWKS/discovery fetch failure happens for an
+   * issuer (e.g. `onWarning: (warning) => logger.warn(warning)`). Default: `process.emitWarning`.
+   */
+  onWarning?: (warning: KeySetWarning) => void
   /**
    * Adapters only: hand errors to the framework's error pipeline (`next(err)`, a thrown error,
    * Fastify's error handler) instead of answering them directly. Default false.
@@ -235,6 +240,7 @@ const optionsSchema = z
     unknownTenantTtl: positiveInt.default(300_000),
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
+    onWarning: fn<(warning: KeySetWarning) => void>().optional(),
     forwardErrors: z.boolean().default(false),
   })
   .superRefine((options, ctx) => {
@@ -346,6 +352,7 @@ export interface ResolvedAuthenticateOptions {
   readonly unknownTenantTtl: number
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
+  readonly onWarning: ((warning: KeySetWarning) => void) | undefined
   readonly forwardErrors: boolean
 }
 
@@ -443,6 +450,7 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     unknownTenantTtl: rest.unknownTenantTtl,
     fetch: rest.fetch,
     onDecision: rest.onDecision,
+    onWarning: rest.onWarning,
     forwardErrors: rest.forwardErrors,
   })
 }

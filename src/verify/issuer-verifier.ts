@@ -17,6 +17,8 @@ export interface IssuerVerifier {
   verify(token: string, jws: ParsedJws): AuthContext | Promise<AuthContext>
   /** Keys held in this issuer's key set. */
   keyCount(): number
+  /** Resolves once this issuer's keys are at hand (nothing to fetch for HS* only). */
+  ready(): Promise<void>
   clear(): void
 }
 
@@ -64,9 +66,11 @@ export function createIssuerVerifier(
     maxKeys: common.maxKeys,
     realm,
     onKeysRemoved,
+    ...(common.onWarning && { onWarning: common.onWarning }),
   })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)
+  const needsKeys = options.algorithms.some((alg) => !alg.startsWith('HS'))
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
   const typeRequired = options.profile === 'strict'
   const { clockTolerance, maxTokenAge, maxTokenLifetime } = options
@@ -178,6 +182,7 @@ export function createIssuerVerifier(
         : finish(token, jws, alg, key, false)
     },
     keyCount: () => keySet.size,
+    ready: () => (needsKeys ? keySet.ready() : Promise.resolve()),
     clear() {
       keySet.clear()
     },
