@@ -92,8 +92,8 @@ const asArray = <T>(value: T | T[] | undefined): T[] =>
  */
 export type OidcGuardPluginOptions = AuthenticateOptions & { waitForKeys?: boolean }
 
-async function oidcGuardPlugin(fastify: FastifyInstance, pluginOptions: OidcGuardPluginOptions) {
-  const { waitForKeys, ...options } = pluginOptions
+async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOptions) {
+  const { waitForKeys, ...options } = opts
   const authenticator = createAuthenticator(options as AuthenticateOptions)
   if (waitForKeys) fastify.addHook('onReady', () => authenticator.ready())
 
