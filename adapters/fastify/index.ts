@@ -112,21 +112,18 @@ async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOp
         credentialsRequired,
       )
     }
-  const authenticateHook = hook()
-  const authenticateOptional = hook(false)
 
-  fastify.decorateRequest('auth', null)
-  // Declared up front so every request object keeps one shape.
-  fastify.decorateRequest(REQUEST, null)
+  // Both declared up front so every request object keeps one shape.
+  for (const name of ['auth', REQUEST]) fastify.decorateRequest(name, null)
   fastify.decorate('oidcGuard', authenticator)
-  fastify.decorate('authenticate', authenticateHook)
-  fastify.decorate('authenticateOptional', authenticateOptional)
+  fastify.decorate('authenticate', hook())
+  fastify.decorate('authenticateOptional', hook(false))
   // Declarative routes: `{ config: { auth: { scope: 'orders:write' } } }`. The requirement is
   // checked here, at registration, so a bad one fails startup.
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const requirement = (route.config as { auth?: RouteAuth } | undefined)?.auth
     if (requirement === undefined) return
-    const first = requirement === 'optional' ? authenticateOptional : authenticateHook
+    const first = requirement === 'optional' ? fastify.authenticateOptional : fastify.authenticate
     route.onRequest = [first, ...asArray(route.onRequest)] as RouteOptions['onRequest']
     if (requirement === true || requirement === 'optional') return
     const guardHook = authorize(guardFor(requirement))
