@@ -125,6 +125,8 @@ export class RemoteKeySet {
   private controller: AbortController | undefined
   private timer: NodeJS.Timeout | undefined
   private wake: (() => void) | undefined
+  /** Kids the last fetch confirmed gone: refused at once, a refetch would only confirm it again. */
+  private removedKids = new Set<string>()
   private readonly warned = new Set<string>()
   private readonly now: () => number
   private readonly minInterval: number
@@ -191,6 +193,7 @@ export class RemoteKeySet {
   private mayRefetchFor(kid: string, now: number): boolean {
     // After a failure the backoff decides; the caller answers 503 meanwhile.
     if (this.lastFailure !== undefined) return now >= this.nextFetchAt
+    if (this.removedKids.has(kid)) return false
     if (now >= this.quietUntil) return true
     const seen = this.sightings.get(kid)
     if (seen === undefined) {
@@ -473,11 +476,14 @@ export class RemoteKeySet {
     }
     // What is left was not republished as it was.
     let removed = false
+    this.removedKids = new Set()
     for (const entry of held.values()) {
       entry.misses += 1
       // New material under a known identity replaces the old key at once.
       if (published.has(keyIdentity(entry.jwk)) || entry.misses >= MISSES_BEFORE_REMOVAL) {
         removed = true
+        if (entry.jwk.kid !== undefined && !fetched.has(entry.jwk.kid))
+          this.removedKids.add(entry.jwk.kid)
         continue
       }
       const list = fetched.get(entry.jwk.kid)
