@@ -87,7 +87,8 @@ type Reason = 'load' | 'refresh' | 'unknown-kid' | 'confirm'
  *   carries it); a flood of made-up kids brings each once, or repeats one already looked for. So a
  *   flood costs one fetch per cooldown, a rotation during a flood is picked up within about a
  *   second (its first request may be refused), and an attacker who sends every made-up kid twice
- *   still costs at most one fetch per `minRefetchInterval`.
+ *   still costs at most one fetch per `minRefetchInterval`. Finding a new key does not end a
+ *   running cooldown.
  *
  * Failures: keys older than the response's `max-age` (bounded by `cooldownDuration` and
  * `cacheMaxAge`) keep serving while a background refresh runs; while the endpoint is down, slow
@@ -321,12 +322,13 @@ export class RemoteKeySet {
       this.failures = 0
       this.lastFailure = undefined
       this.nextFetchAt = started + this.minInterval
-      if (added) {
-        this.quietUntil = Number.NEGATIVE_INFINITY
-        this.sightings.clear()
-      } else if (reason === 'unknown-kid') {
+      // A refetch for an unknown kid that found nothing starts the cooldown. One that found a
+      // new key leaves a running cooldown alone: a rotation during a flood must not hand the
+      // flood another fetch.
+      if (reason === 'unknown-kid' && !added) {
         this.quietUntil = this.now() + this.options.cooldownDuration
       }
+      if (added) this.sightings.clear()
       this.scheduleConfirmation()
     } catch (error) {
       if (generation !== this.generation) return
