@@ -41,13 +41,10 @@ export class FetchFailure extends Error implements KeySetFailure {
 }
 
 // Origin and path only: a URL's credentials or query could hold a secret, and logs keep both.
+// Every URL fetched was parsed before (options, discovery), so this cannot throw.
 function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.origin}${parsed.pathname}`
-  } catch {
-    return '(invalid URL)'
-  }
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
 }
 
 /** The system error code under a `fetch` failure (`ENOTFOUND`, `ECONNREFUSED`, …), if any. */
@@ -180,12 +177,12 @@ export async function fetchJson(
       controller.abort()
     }, limits.timeoutDuration)
   })
-  if (signal?.aborted) controller.abort()
   controller.signal.addEventListener(
     'abort',
     () => cancel?.(new FetchFailure('aborted', 'fetch cancelled', where)),
     { once: true },
   )
+  if (signal?.aborted) controller.abort()
   try {
     return await Promise.race([exchange(url, limits, controller.signal, where), bounded])
   } finally {

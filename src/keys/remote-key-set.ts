@@ -518,7 +518,6 @@ export class RemoteKeySet {
   }
 
   private warn(failure: FetchFailure): void {
-    if (failure.kind === 'aborted') return
     const key = `${failure.resource} ${failure.kind} ${failure.status ?? failure.code ?? ''}`
     if (this.warned.has(key) || this.warned.size >= 32) return
     this.warned.add(key)

@@ -6,6 +6,7 @@ import {
   type KeySelector,
   type RemoteKeySetOptions,
 } from '../../src/keys/remote-key-set.js'
+import { fetchJson } from '../../src/keys/fetch-json.js'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey } from '../helpers/keys.js'
 import { rejection } from '../helpers/assertions.js'
@@ -37,6 +38,7 @@ function keySet(overrides: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
     maxKeys: 20,
     realm: 'api',
     now: () => clock,
+    onWarning: () => {},
     ...overrides,
   })
 }
@@ -596,7 +598,7 @@ describe('RemoteKeySet failure causes (issue 10 §3, issue 14 §2)', () => {
     process.on('warning', listener)
     try {
       server.behaviour = { kind: 'status', status: 410 }
-      await rejection(lookup(keySet(), { alg: 'RS256', kid: rsa.kid }))
+      await rejection(lookup(keySet({ onWarning: undefined }), { alg: 'RS256', kid: rsa.kid }))
       await vi.waitFor(() => expect(seen.some((w) => w.message.includes('HTTP 410'))).toBe(true))
       expect(seen.find((w) => w.message.includes('HTTP 410'))?.name).toBe('OidcGuardWarning')
     } finally {
@@ -610,6 +612,79 @@ describe('RemoteKeySet failure causes (issue 10 §3, issue 14 §2)', () => {
     expect(await rejection(lookup(throwing, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
       KeySetUnavailableError,
     )
+  })
+})
+
+describe('RemoteKeySet edge cases', () => {
+  it('fetchJson() refuses at once with a signal already aborted', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const failure = await rejection(
+      fetchJson(
+        server.jwksUri,
+        { fetch, timeoutDuration: 1000, maxResponseSize: 1000 },
+        'jwks',
+        controller.signal,
+      ),
+    )
+    expect(failure).toMatchObject({ kind: 'aborted', resource: 'jwks' })
+  })
+
+  it('names an injected fetch that answers nonsense as a network failure', async () => {
+    const keys = keySet({ fetch: async () => ({ status: 200 }) as Response })
+    const error = (await rejection(
+      lookup(keys, { alg: 'RS256', kid: rsa.kid }),
+    )) as KeySetUnavailableError
+    expect(error.failure).toMatchObject({ kind: 'network', resource: 'jwks' })
+  })
+
+  it('warns about at most 32 kinds of failure per key set', async () => {
+    let warnings = 0
+    const keys = keySet({ onWarning: () => warnings++, minRefetchInterval: 0, cooldownDuration: 0 })
+    for (let status = 400; status < 440; status++) {
+      server.behaviour = { kind: 'status', status }
+      await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    }
+    expect(server.jwksFetches()).toBeGreaterThanOrEqual(40)
+    expect(warnings).toBe(32)
+  })
+
+  it('clear() during discovery: the discovered URL is not kept', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    // A fetch that ignores the abort signal and answers late.
+    const slow: typeof fetch = async (url, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      return fetch(url, { ...init, signal: undefined })
+    }
+    const keys = keySet({ jwksUri: undefined, fetch: slow })
+    const pending = rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    keys.clear()
+    expect(await pending).toBeInstanceOf(KeySetUnavailableError)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(server.jwksFetches()).toBe(0)
+    expect(keys.size).toBe(0)
+  })
+
+  it('a failing discovery read after a fruitless refetch changes nothing', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    const keys = keySet({ jwksUri: undefined, minRefetchInterval: 0 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    server.discovery = undefined
+    clock += 30_000
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: 'made-up' }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
+    expect(server.hits.get('/.well-known/openid-configuration')).toBe(2)
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+  })
+
+  it('ready() joins a fetch in flight', async () => {
+    const keys = keySet()
+    const first = lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await keys.ready()
+    await first
+    expect(server.jwksFetches()).toBe(1)
   })
 })
 
