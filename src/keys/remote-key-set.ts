@@ -86,8 +86,10 @@ type Reason = 'load' | 'refresh' | 'unknown-kid' | 'confirm'
  *   sighting. A rotation brings many requests with the same new kid (every client's new token
  *   carries it); a flood of made-up kids brings each once, or repeats one already looked for. So a
  *   flood costs one fetch per cooldown, a rotation during a flood is picked up within about a
- *   second (its first request may be refused), and an attacker who sends every made-up kid twice
- *   still costs at most one fetch per `minRefetchInterval`. Finding a new key does not end a
+ *   second, and an attacker who sends every made-up kid twice still costs at most one fetch per
+ *   `minRefetchInterval`. A first sighting waits (at most `minRefetchInterval`, sharing one timer)
+ *   for the fetch a second sighting may trigger, so even the first request of a rotation is
+ *   accepted; a made-up kid is held that long and answered 401. Finding a new key does not end a
  *   running cooldown.
  *
  * Failures: keys older than the response's `max-age` (bounded by `cooldownDuration` and
@@ -126,6 +128,7 @@ export class RemoteKeySet {
   private controller: AbortController | undefined
   private timer: NodeJS.Timeout | undefined
   private wake: (() => void) | undefined
+  private window: { promise: Promise<void>; end: () => void; timer: NodeJS.Timeout } | undefined
   /** Kids the last fetch confirmed gone: refused at once, a refetch would only confirm it again. */
   private removedKids = new Set<string>()
   private readonly warned = new Set<string>()
@@ -180,9 +183,12 @@ export class RemoteKeySet {
 
   private async getUnknownKey(header: KeySelector, now: number): Promise<KeyObject> {
     if (this.inflight) await this.inflight.catch(noop)
-    else if (this.mayRefetchFor(header.kid ?? '', now)) {
-      // Within the minimum interval of the last fetch: wait for the next slot (under a second).
-      await this.refresh('unknown-kid', Math.max(0, this.nextFetchAt - now)).catch(noop)
+    else {
+      const decision = this.refetchFor(header.kid ?? '', now)
+      if (decision === 'fetch') {
+        // Within the minimum interval of the last fetch: wait for the next slot (under a second).
+        await this.refresh('unknown-kid', Math.max(0, this.nextFetchAt - now)).catch(noop)
+      } else if (decision === 'wait') await this.corroborationWindow()
     }
     const entry = this.select(header)
     if (entry !== undefined) return entry.key ?? this.importKey(entry, header.alg as string)
@@ -190,19 +196,45 @@ export class RemoteKeySet {
     throw this.noMatchingKey()
   }
 
-  // The refetch policy for a kid not in the set (see the class comment).
-  private mayRefetchFor(kid: string, now: number): boolean {
+  // The refetch policy for a kid not in the set (see the class comment): fetch, refuse, or wait
+  // (a first sighting during the cooldown) for a fetch that a second sighting may trigger.
+  private refetchFor(kid: string, now: number): 'fetch' | 'wait' | 'refuse' {
     // After a failure the backoff decides; the caller answers 503 meanwhile.
-    if (this.lastFailure !== undefined) return now >= this.nextFetchAt
-    if (this.removedKids.has(kid)) return false
-    if (now >= this.quietUntil) return true
+    if (this.lastFailure !== undefined) return now >= this.nextFetchAt ? 'fetch' : 'refuse'
+    if (this.removedKids.has(kid)) return 'refuse'
+    if (now >= this.quietUntil) return 'fetch'
     const seen = this.sightings.get(kid)
     if (seen === undefined) {
       this.sightings.set(kid, { count: 1, fetch: this.fetchesStarted })
-      return false
+      return 'wait'
     }
     seen.count += 1
-    return seen.fetch === this.fetchesStarted
+    return seen.fetch === this.fetchesStarted ? 'fetch' : 'refuse'
+  }
+
+  /**
+   * One shared wait for every first sighting: it ends when a fetch completes (a second sighting
+   * of some kid triggered it) or after `minRefetchInterval`. So the first request bearing a
+   * just-published kid is answered from the fetch its successors trigger, and a made-up kid is
+   * held at most that long, at no fetch.
+   */
+  private corroborationWindow(): Promise<void> {
+    if (this.minInterval === 0) return Promise.resolve()
+    if (this.window === undefined) {
+      let end!: () => void
+      const promise = new Promise<void>((resolve) => (end = resolve))
+      const timer = setTimeout(() => this.endWindow(), this.minInterval)
+      this.window = { promise, end, timer }
+    }
+    return this.window.promise
+  }
+
+  private endWindow(): void {
+    const window = this.window
+    if (window === undefined) return
+    this.window = undefined
+    clearTimeout(window.timer)
+    window.end()
   }
 
   private noMatchingKey(cause?: unknown): InvalidTokenError {
@@ -231,6 +263,7 @@ export class RemoteKeySet {
     this.timer = undefined
     this.wake?.()
     this.wake = undefined
+    this.endWindow()
     this.inflight = undefined
     this.entries = new Map()
     this.jwksUri = this.options.jwksUri
@@ -296,6 +329,7 @@ export class RemoteKeySet {
     const run = delay > 0 ? this.sleep(delay).then(() => this.load(reason, generation)) : undefined
     const inflight = (run ?? this.load(reason, generation)).finally(() => {
       if (this.inflight === inflight) this.inflight = undefined
+      this.endWindow()
     })
     this.inflight = inflight
     return inflight

@@ -67,7 +67,7 @@ describe('RemoteKeySet', () => {
   })
 
   it('refetches for an unknown kid at most once per cooldown window and answers 401 meanwhile', async () => {
-    const keys = keySet()
+    const keys = keySet({ minRefetchInterval: 0 })
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     clock += 30_000
     for (let i = 0; i < 100; i++) {
@@ -93,9 +93,12 @@ describe('RemoteKeySet', () => {
     const keys = keySet()
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 500 }
-    clock += 700_000 // past freshness: a background refresh fails
+    clock += 700_000 // past freshness: a background refresh starts, and fails
     await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // An unknown kid meanwhile shares that refresh: 503, retry in 1 s.
+    const during = await rejection(lookup(keys, { alg: 'RS256', kid: 'other' }))
+    expect((during as KeySetUnavailableError).retryAfter).toBe(1)
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     clock += 30_000
     const error = await rejection(lookup(keys, { alg: 'RS256', kid: 'rotated' }))
     expect(error).toBeInstanceOf(KeySetUnavailableError)
@@ -443,6 +446,25 @@ describe('RemoteKeySet refetch policy (issue 16)', () => {
     // Finding a new key does not end the cooldown: the flood gets no extra fetch from it.
     clock += 1_000
     await madeUp(keys, 'second')
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('a first sighting during the cooldown waits for the fetch a second sighting triggers', async () => {
+    const keys = keySet({ minRefetchInterval: 300, now: Date.now })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await madeUp(keys, 'start') // the cooldown runs
+    const rotated = await createTestKey('RS256')
+    server.keys = [rotated.publicJwk, rsa.publicJwk]
+    const first = lookup(keys, { alg: 'RS256', kid: rotated.kid })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const second = lookup(keys, { alg: 'RS256', kid: rotated.kid })
+    await expect(first).resolves.toBeDefined()
+    await expect(second).resolves.toBeDefined()
+    expect(server.jwksFetches()).toBe(3)
+    // A lone made-up kid waits out the window, at no fetch.
+    const started = performance.now()
+    expect(await madeUp(keys, 'lone')).toBeInstanceOf(InvalidTokenError)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250)
     expect(server.jwksFetches()).toBe(3)
   })
 
