@@ -91,7 +91,13 @@ export interface CommonOptions extends VerificationOptions {
   maxTokenLength?: number
   /** JWKS/discovery fetch timeout, in milliseconds. Default 5000. */
   timeoutDuration?: number
-  /** Minimum time between two fetches of one key set, in milliseconds. Default 30000. */
+  /**
+   * How long unknown `kid`s wait after a refetch for one found nothing new, in milliseconds
+   * (a made-up-kid flood costs one fetch per window; a real rotation is still picked up within
+   * about a second); also the longest retry backoff after a failed fetch. Fetches are always at
+   * least min(1000, cooldownDuration) apart. Default 30000.
+   * @see docs/failure-modes.md
+   */
   cooldownDuration?: number
   /** Longest time keys are used before a background refresh, in milliseconds. Default 600000. */
   cacheMaxAge?: number
