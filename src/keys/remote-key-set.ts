@@ -63,6 +63,11 @@ export function keyIdentity(jwk: JWK): string {
  */
 export const MISSES_BEFORE_REMOVAL = 3
 
+/**
+ * First sightings that may wait for corroboration per cooldown; later ones are answered at once,
+ * so a sustained flood holds no requests (see `RemoteKeySet`).
+ */
+const CORROBORATION_WAITS = 8
 /** Unknown kids remembered while refetches need corroboration (see `RemoteKeySet`). */
 const MAX_SIGHTINGS = 1_000
 const DEFAULT_MIN_REFETCH_INTERVAL = 1_000
@@ -89,7 +94,8 @@ type Reason = 'load' | 'refresh' | 'unknown-kid' | 'confirm'
  *   second, and an attacker who sends every made-up kid twice still costs at most one fetch per
  *   `minRefetchInterval`. A first sighting waits (at most `minRefetchInterval`, sharing one timer)
  *   for the fetch a second sighting may trigger, so even the first request of a rotation is
- *   accepted; a made-up kid is held that long and answered 401. Finding a new key does not end a
+ *   accepted; only the first CORROBORATION_WAITS (8) first sightings of a cooldown may wait, so
+ *   a flood holds no requests: in a sustained flood a rotation's first request may get 401. Finding a new key does not end a
  *   running cooldown.
  *
  * Failures: keys older than the response's `max-age` (bounded by `cooldownDuration` and
@@ -131,6 +137,8 @@ export class RemoteKeySet {
   private window: { promise: Promise<void>; end: () => void; timer: NodeJS.Timeout } | undefined
   /** Kids the last fetch confirmed gone: refused at once, a refetch would only confirm it again. */
   private removedKids = new Set<string>()
+  /** First sightings that may still wait in this cooldown (CORROBORATION_WAITS). */
+  private waitsLeft = 0
   private readonly warned = new Set<string>()
   private readonly now: () => number
   private readonly minInterval: number
@@ -206,6 +214,8 @@ export class RemoteKeySet {
     const seen = this.sightings.get(kid)
     if (seen === undefined) {
       this.sightings.set(kid, { count: 1, fetch: this.fetchesStarted })
+      if (this.waitsLeft === 0) return 'refuse'
+      this.waitsLeft -= 1
       return 'wait'
     }
     seen.count += 1
@@ -361,6 +371,7 @@ export class RemoteKeySet {
       // flood another fetch.
       if (reason === 'unknown-kid' && !added) {
         this.quietUntil = this.now() + this.options.cooldownDuration
+        this.waitsLeft = CORROBORATION_WAITS
       }
       if (added) this.sightings.clear()
       this.scheduleConfirmation()

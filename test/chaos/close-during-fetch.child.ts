@@ -8,6 +8,11 @@ const auth = createAuthenticator({
   jwksUri: process.env.JWKS_URI as string,
   timeoutDuration: 60_000,
   onWarning: () => {},
+  // close() once the JWKS request is on its way.
+  fetch: (url, init) => {
+    setTimeout(() => auth.close(), Number(process.env.CLOSE_AFTER_MS))
+    return fetch(url, init)
+  },
 })
 const outcome = auth
   .authenticate({ method: 'GET', headers: { authorization: `Bearer ${process.env.TOKEN}` } })
@@ -15,7 +20,6 @@ const outcome = auth
     () => 200,
     (error: { status?: number }) => error.status ?? 500,
   )
-setTimeout(() => auth.close(), Number(process.env.CLOSE_AFTER_MS))
 const status = await outcome
 // Long enough for a slow endpoint to answer: a fetch that survived close() would install keys.
 await new Promise((resolve) => setTimeout(resolve, Number(process.env.WAIT_MS)))

@@ -46,7 +46,7 @@ function runChild(
 describe('close() during an in-flight fetch', { timeout: 40_000 }, () => {
   it.each([
     ['a hanging JWKS endpoint', { kind: 'hang' }, 200],
-    ['a slow JWKS endpoint that answers after close()', { kind: 'slow', delayMs: 400 }, 800],
+    ['a slow JWKS endpoint that answers after close()', { kind: 'slow', delayMs: 1_000 }, 1_500],
   ] as const)(
     'with %s: 503, no keys installed, the process exits on its own',
     async (_name, fault, waitMs) => {
@@ -58,7 +58,7 @@ describe('close() during an in-flight fetch', { timeout: 40_000 }, () => {
         ISSUER: idp.issuer,
         JWKS_URI: `${idp.issuer}/jwks`,
         TOKEN: token,
-        CLOSE_AFTER_MS: '150',
+        CLOSE_AFTER_MS: '300',
         WAIT_MS: String(waitMs),
       })
       expect(code).toBe(0)
