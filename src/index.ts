@@ -121,3 +121,11 @@ export {
   type ResourceMetadata,
 } from './binding/resource-metadata.js'
 export type { StaticKeysOptions } from './keys/static-key-set.js'
+export { withAuthenticator, type AuthenticatorHandle } from './authenticator/authenticator.js'
+export type {
+  KeySetFailure,
+  KeySetFailureKind,
+  KeySetResource,
+  KeySetWarning,
+} from './errors/errors.js'
+export type { TokenSummary } from './verify/token-summary.js'

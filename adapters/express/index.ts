@@ -5,7 +5,9 @@ import {
   createResourceMetadata,
   createGuardFactories,
   isOidcGuardError,
+  withAuthenticator,
   type AuthContext,
+  type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
   type Guard,
@@ -28,13 +30,14 @@ type TaggedRequest = Request & { [AUTHENTICATOR]?: Authenticator }
 export type GuardMiddleware = RequestHandler & Guard
 
 /** What `authenticate()` returns: the middleware, and its optional-auth twin. */
-export type AuthenticateMiddleware = RequestHandler & {
-  /**
-   * The same authenticator (same caches, same key fetches), but a request without a token
-   * passes with `req.auth` undefined; a bad token is still refused.
-   */
-  readonly optional: RequestHandler
-}
+export type AuthenticateMiddleware = RequestHandler &
+  AuthenticatorHandle & {
+    /**
+     * The same authenticator (same caches, same key fetches), but a request without a token
+     * passes with `req.auth` undefined; a bad token is still refused.
+     */
+    readonly optional: RequestHandler
+  }
 
 function fail(
   authenticator: Authenticator,
@@ -49,7 +52,8 @@ function fail(
 /**
  * Middleware that verifies the bearer token and sets `req.auth`. Answers 400/401/503 itself
  * (or, with `forwardErrors`, passes the error to `next`). `.optional` lets requests without a
- * token through, from the same authenticator.
+ * token through, from the same authenticator; `await auth.ready()` fails fast at boot when the
+ * keys cannot be had.
  * @example
  * const auth = authenticate({ issuer, audience: 'orders-api' })
  * app.get('/orders', auth, requireScope('orders:read'), list)
@@ -71,7 +75,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
         credentialsRequired,
       )
     }
-  return Object.assign(middleware(), { optional: middleware(false) })
+  return withAuthenticator(
+    Object.assign(middleware(), { optional: middleware(false) }),
+    authenticator,
+  )
 }
 
 /**

@@ -82,8 +82,17 @@ export function authorize(guard: Guard): AuthHook & Guard {
   return asGuard(guardHook, guard)
 }
 
-async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOptions) {
-  const authenticator = createAuthenticator(options)
+/**
+ * The plugin's options: the authenticator's, plus `waitForKeys: true` to make `fastify.ready()`
+ * (and so `listen()`) fetch discovery and keys first and fail with the cause when they cannot
+ * be had. Without it, `fastify.oidcGuard.ready()` does the same on demand.
+ */
+export type OidcGuardPluginOptions = AuthenticateOptions & { waitForKeys?: boolean }
+
+async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOptions) {
+  const { waitForKeys, ...options } = opts
+  const authenticator = createAuthenticator(options as AuthenticateOptions)
+  if (waitForKeys) fastify.addHook('onReady', () => authenticator.ready())
 
   const hook = (credentialsRequired?: boolean): AuthHook =>
     function authenticateHook(request, reply, done) {

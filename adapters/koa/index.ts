@@ -6,7 +6,9 @@ import {
   createGuardFactories,
   defineRequestView,
   isOidcGuardError,
+  withAuthenticator,
   type AuthContext,
+  type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
   type RequestView,
@@ -31,13 +33,14 @@ const REQUEST = Symbol('oidc-guard.request')
 export type GuardMiddleware = Middleware & Guard
 
 /** What `authenticate()` returns: the middleware, and its optional-auth twin. */
-export type AuthenticateMiddleware = Middleware & {
-  /**
-   * The same authenticator (same caches, same key fetches), but a request without a token
-   * passes with `ctx.state.auth` undefined; a bad token is still refused.
-   */
-  readonly optional: Middleware
-}
+export type AuthenticateMiddleware = Middleware &
+  AuthenticatorHandle & {
+    /**
+     * The same authenticator (same caches, same key fetches), but a request without a token
+     * passes with `ctx.state.auth` undefined; a bad token is still refused.
+     */
+    readonly optional: Middleware
+  }
 
 // The core's view of a Koa request; query, body, params and path are read only when needed.
 const KoaRequestView = defineRequestView<Context>({
@@ -60,7 +63,8 @@ function fail(authenticator: Authenticator, error: unknown, ctx: Context): void 
 /**
  * Middleware that verifies the bearer token and sets `ctx.state.auth`. Answers 400/401/503
  * itself (or, with `forwardErrors`, throws for Koa's error handling). `.optional` lets requests
- * without a token through, from the same authenticator.
+ * without a token through, from the same authenticator; `await auth.ready()` fails fast at boot when the
+ * keys cannot be had.
  * @example
  * const auth = authenticate({ issuer, audience: 'orders-api' })
  * router.get('/orders', auth, requireScope('orders:read'), list)
@@ -83,7 +87,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
         credentialsRequired,
       )
     }
-  return Object.assign(middleware(), { optional: middleware(false) })
+  return withAuthenticator(
+    Object.assign(middleware(), { optional: middleware(false) }),
+    authenticator,
+  )
 }
 
 /** The context's AuthContext, or undefined; typed without the `DefaultState` declaration. */

@@ -5,6 +5,7 @@ import {
   InsufficientUserAuthenticationError,
   InvalidTokenError,
   isOidcGuardError,
+  KeySetUnavailableError,
   MissingTokenError,
   type OidcGuardError,
 } from '../errors/errors.js'
@@ -13,6 +14,7 @@ import {
   presentationScheme,
   type PresentationScheme,
 } from '../binding/binding.js'
+import { summarizeToken } from '../verify/token-summary.js'
 import type { DecisionEvent } from './decision-event.js'
 import { extractToken } from '../http/extract-token.js'
 import type { Guard } from '../guards/guard.js'
@@ -65,7 +67,17 @@ export interface Authenticator {
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
   /** What the bounded caches hold now (for monitoring and tests of the bounds). */
   stats(): AuthenticatorStats
-  /** Drops cached keys and tokens. */
+  /**
+   * Fails fast at boot: resolves once discovery and keys are at hand for every configured issuer
+   * (issuer templates aside: their tenants are known only per request), fetching them now if
+   * needed. Rejects with the `KeySetUnavailableError` whose `cause` says what failed.
+   * @example await authenticator.ready() // before app.listen()
+   */
+  ready(): Promise<void>
+  /**
+   * Drops cached keys and tokens, cancels fetches in flight (they install nothing afterwards)
+   * and leaves no timer or socket behind: the process can exit on its own.
+   */
   close(): void
 }
 
@@ -106,9 +118,25 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     }
   }
 
-  function reportFailure(request: AuthRequest, started: number, error: OidcGuardError): void {
+  function reportFailure(
+    request: AuthRequest,
+    started: number,
+    error: OidcGuardError,
+    token?: string,
+  ): void {
     const { message: reason, code, status } = error
-    report(request, started, { type: 'authenticate', allowed: false, reason, code, status })
+    // Parsed again only here, on a failure with a listener: the hot path never pays for it.
+    const unverified = token !== undefined && status !== 400 ? summarizeToken(token) : undefined
+    const cause = error instanceof KeySetUnavailableError ? error.failure : undefined
+    report(request, started, {
+      type: 'authenticate',
+      allowed: false,
+      reason,
+      code,
+      status,
+      ...(cause && { cause }),
+      ...(unverified && { unverified }),
+    })
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
@@ -128,8 +156,9 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     const started = onDecision ? performance.now() : 0
     let result: AuthContext | Promise<AuthContext>
     let scheme: PresentationScheme = 'Bearer'
+    let token: string | undefined
     try {
-      const token = extractToken(request, extractOptions)
+      token = extractToken(request, extractOptions)
       if (token === undefined) {
         if (!credentialsRequired) return undefined
         throw new MissingTokenError(undefined, { realm })
@@ -143,7 +172,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
           : binding.check(verified, request, scheme)
     } catch (error) {
       binding.decorate(error, scheme)
-      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
+      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
       throw error
     }
     if (!(result instanceof Promise))
@@ -152,7 +181,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       onDecision ? (auth) => reportSuccess(request, started, auth) : undefined,
       (error: unknown) => {
         binding.decorate(error, scheme)
-        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
+        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
         throw error
       },
     )
@@ -206,8 +235,28 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       return decision
     },
     stats: () => verifier.stats(),
+    ready: () => verifier.ready(),
     close() {
       verifier.clear()
     },
   }
+}
+
+/** What Express and Koa `authenticate()` middleware carries besides being middleware. */
+export interface AuthenticatorHandle {
+  /** The authenticator behind the middleware (its `stats()`, `close()`). */
+  readonly authenticator: Authenticator
+  /**
+   * Fails fast at boot: see `Authenticator.ready()`.
+   * @example const auth = authenticate(options); await auth.ready(); app.use(auth)
+   */
+  ready(): Promise<void>
+}
+
+/** Attaches `authenticator` and `ready()` to an adapter's middleware function. */
+export function withAuthenticator<T extends object>(
+  middleware: T,
+  authenticator: Authenticator,
+): T & AuthenticatorHandle {
+  return Object.assign(middleware, { authenticator, ready: () => authenticator.ready() })
 }

@@ -1,4 +1,5 @@
-import type { OidcGuardErrorCode } from '../errors/errors.js'
+import type { KeySetFailure, OidcGuardErrorCode } from '../errors/errors.js'
+import type { TokenSummary } from '../verify/token-summary.js'
 
 /**
  * One authentication or guard decision, as plain data: log it, audit it, replay it.
@@ -16,6 +17,16 @@ export interface DecisionEvent {
   readonly code?: OidcGuardErrorCode
   /** The HTTP status the denial answers with. */
   readonly status?: number
+  /**
+   * Why the keys could not be had, on a 503 caused by a failed JWKS or discovery fetch: e.g.
+   * `{ kind: 'status', resource: 'jwks', url, status: 404 }` or `{ kind: 'timeout', … }`.
+   */
+  readonly cause?: KeySetFailure
+  /**
+   * What a refused token claimed, unverified (`iss`, `aud`, `kid`, `alg`; never the token), on
+   * 401 and 503 answers for a token that could be parsed.
+   */
+  readonly unverified?: TokenSummary
   /** What the token lacked, on a guard denial. */
   readonly missing?: readonly string[]
   readonly subject?: string

@@ -4,6 +4,7 @@
 // test/types/options.test-d.ts fails until the interface and the schema agree.
 // Every optional property also accepts `undefined`, for `exactOptionalPropertyTypes` users.
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import type { KeySetWarning } from '../errors/errors.js'
 import type { ClaimsOption } from '../claims/claim-mapping.js'
 import type { Algorithm } from '../jose/algorithms.js'
 import type { CommonGroups, IssuerGroups } from './groups.js'
@@ -111,7 +112,10 @@ export interface CommonOptions extends VerificationOptions, CommonGroups {
    */
   timeoutDuration?: number | undefined
   /**
-   * Minimum time between two fetches of one key set, in milliseconds. At most `cacheMaxAge`.
+   * How long unknown `kid`s wait after a refetch for one found nothing new, in milliseconds
+   * (a made-up-kid flood costs one fetch per window; a real rotation is still picked up within
+   * about a second); also the longest retry backoff after a failed fetch. Fetches are always at
+   * least min(1000, cooldownDuration) apart. At most `cacheMaxAge`. See docs/failure-modes.md.
    * @defaultValue 30000
    */
   cooldownDuration?: number | undefined
@@ -177,6 +181,11 @@ export interface CommonOptions extends VerificationOptions, CommonGroups {
   allowInsecureRequests?: boolean | undefined
   /** The `fetch` used for discovery and JWKS. Default: the global `fetch`. */
   fetch?: typeof fetch | undefined
+  /**
+   * Receives a one-line hint the first time a kind of JWKS/discovery fetch failure happens for an
+   * issuer (e.g. `onWarning: (warning) => logger.warn(warning)`). Default: `process.emitWarning`.
+   */
+  onWarning?: ((warning: KeySetWarning) => void) | undefined
   /** Receives every authentication and guard decision, allowed or not. */
   onDecision?: ((event: DecisionEvent) => void) | undefined
   /**

@@ -1,3 +1,4 @@
+import type { KeySetWarning } from '../errors/errors.js'
 import { isAllowedTransport } from '../keys/transport-policy.js'
 import { TENANT_ID } from './tenant-id.js'
 // The zod schema: a private implementation of the interfaces in option-types.ts (a type test
@@ -132,6 +133,7 @@ export const COMMON_FIELDS = {
     resolvedTenantTtl: positiveInt,
     allowInsecureRequests: z.boolean(),
     fetch: fn<typeof fetch>(),
+    onWarning: fn<(warning: KeySetWarning) => void>(),
     onDecision: fn<(event: DecisionEvent) => void>(),
     forwardErrors: z.boolean(),
   }),

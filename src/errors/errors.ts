@@ -132,18 +132,73 @@ export class InsufficientScopeError extends OidcGuardError {
 }
 
 /**
+ * How fetching a discovery document or key set failed: `timeout` (no complete answer within
+ * `timeoutDuration`), `network` (refused, reset, unresolvable host: see `code`), `status` (not
+ * 200, redirects included: see `status`), `too-large` (over `maxResponseSize` or `maxKeys`),
+ * `invalid-json` (not JSON), `invalid-document` (JSON, but not a usable discovery document or a
+ * key set with at least one usable signing key), `aborted` (the authenticator was closed).
+ */
+export type KeySetFailureKind =
+  | 'timeout'
+  | 'network'
+  | 'status'
+  | 'too-large'
+  | 'invalid-json'
+  | 'invalid-document'
+  | 'aborted'
+  | 'insecure'
+
+/** Which document was being fetched: the discovery document or the JWK Set. */
+export type KeySetResource = 'discovery' | 'jwks'
+
+/**
+ * Why the keys could not be had, as plain data: the `failure` of a `KeySetUnavailableError`
+ * and the `cause` of its decision event. Holds no secret: the URL is reduced to origin and path.
+ * @example { kind: 'status', resource: 'jwks', url: 'https://idp.example.com/jwks', status: 404 }
+ */
+export interface KeySetFailure {
+  readonly kind: KeySetFailureKind
+  readonly resource: KeySetResource
+  /** The URL fetched, origin and path only (no credentials, no query). */
+  readonly url: string
+  /** The HTTP status, for `kind: 'status'`. */
+  readonly status?: number
+  /** The system error code for `kind: 'network'`, e.g. `ENOTFOUND`, `ECONNREFUSED`. */
+  readonly code?: string
+}
+
+/**
+ * A one-line hint for the server's log, given once per issuer and kind of fetch failure (the
+ * `onWarning` option; by default `process.emitWarning`). Every failing request's decision
+ * event carries the failure too.
+ */
+export interface KeySetWarning {
+  /** One sentence for operators: the issuer, the URL and what went wrong. */
+  readonly message: string
+  readonly issuer: string
+  readonly failure: KeySetFailure
+}
+
+/**
  * The keys (or discovery document) needed to verify the token cannot be had: our failure, not
- * the client's, so 503 with `Retry-After` and no challenge.
+ * the client's, so 503 with `Retry-After` and no challenge. `cause` is the underlying failure
+ * (an `Error`), `failure` the same as plain data; neither reaches the client.
  */
 export class KeySetUnavailableError extends OidcGuardError {
   readonly code = 'ERR_KEYS_UNAVAILABLE'
   readonly status = 503
   /** Seconds after which a retry may succeed. */
   readonly retryAfter: number
+  /** Why the last fetch failed, when a fetch failed (see `KeySetFailure`). */
+  readonly failure?: KeySetFailure
 
-  constructor(message: string, options: ErrorOptions & { retryAfter?: number } = {}) {
+  constructor(
+    message: string,
+    options: ErrorOptions & { retryAfter?: number; failure?: KeySetFailure } = {},
+  ) {
     super(message, options)
     this.retryAfter = options.retryAfter ?? 30
+    if (options.failure !== undefined) this.failure = options.failure
   }
   override get headers(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfter) }

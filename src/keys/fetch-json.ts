@@ -1,15 +1,61 @@
 import { isAllowedTransport } from './transport-policy.js'
+import type { KeySetFailure, KeySetFailureKind, KeySetResource } from '../errors/errors.js'
 
-/** Why a fetch of a discovery document or key set failed; internal, never shown to clients. */
-export class FetchFailure extends Error {
+/**
+ * Why a fetch of a discovery document or key set failed. Internal: it becomes the `cause` of the
+ * 503 `KeySetUnavailableError` and, as plain data (`details`), the decision event's `cause`;
+ * never shown to clients.
+ */
+export class FetchFailure extends Error implements KeySetFailure {
+  readonly kind: KeySetFailureKind
+  readonly resource: KeySetResource
+  readonly url: string
+  readonly status?: number
+  readonly code?: string
+
   constructor(
-    readonly reason: 'timeout' | 'network' | 'status' | 'too-large' | 'invalid-json' | 'insecure',
+    kind: KeySetFailureKind,
     message: string,
+    where: { resource: KeySetResource; url: string; status?: number; code?: string },
     options?: { cause?: unknown },
   ) {
     super(message, options)
     this.name = 'FetchFailure'
+    this.kind = kind
+    this.resource = where.resource
+    this.url = safeUrl(where.url)
+    if (where.status !== undefined) this.status = where.status
+    if (where.code !== undefined) this.code = where.code
   }
+
+  /** The failure as plain data, for logs and decision events. */
+  get details(): KeySetFailure {
+    const { kind, resource, url, status, code } = this
+    return {
+      kind,
+      resource,
+      url,
+      ...(status !== undefined && { status }),
+      ...(code !== undefined && { code }),
+    }
+  }
+}
+
+// Origin and path only: a URL's credentials or query could hold a secret, and logs keep both.
+// Every URL fetched was parsed before (options, discovery), so this cannot throw.
+function safeUrl(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
+}
+
+/** The system error code under a `fetch` failure (`ENOTFOUND`, `ECONNREFUSED`, …), if any. */
+function systemCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
 }
 
 export interface FetchLimits {
@@ -38,34 +84,44 @@ function readMaxAge(header: string | null): number | undefined {
   return match ? Number(match[1]) : undefined
 }
 
-async function readLimited(response: Response, limit: number): Promise<string> {
+type Where = ConstructorParameters<typeof FetchFailure>[2]
+
+async function readLimited(response: Response, limit: number, where: Where): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
+  const tooLarge = () => new FetchFailure('too-large', `response larger than ${limit} bytes`, where)
   if (declared > limit) {
     await response.body?.cancel().catch(() => {})
-    throw new FetchFailure('too-large', `response larger than ${limit} bytes`)
+    throw tooLarge()
   }
   if (!response.body) return ''
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
+    let chunk: Awaited<ReturnType<typeof reader.read>>
+    try {
+      chunk = await reader.read()
+    } catch (cause) {
+      // The connection broke mid-body (a reset, a proxy giving up).
+      throw new FetchFailure(
+        'network',
+        'connection lost while reading the body',
+        { ...where, code: systemCode(cause) },
+        { cause },
+      )
+    }
+    if (chunk.done) break
+    size += chunk.value.byteLength
     if (size > limit) {
       await reader.cancel().catch(() => {})
-      throw new FetchFailure('too-large', `response larger than ${limit} bytes`)
+      throw tooLarge()
     }
-    chunks.push(value)
+    chunks.push(chunk.value)
   }
   return Buffer.concat(chunks).toString('utf8')
 }
 
-async function exchange(
-  url: string,
-  limits: FetchLimits,
-  signal: AbortSignal,
-): Promise<FetchedJson> {
+async function exchange(url: string, limits: FetchLimits, signal: AbortSignal, where: Where) {
   let response: Response
   try {
     // Redirects are not followed: a key set must come from the configured or discovered URL.
@@ -75,40 +131,69 @@ async function exchange(
       headers: { accept: 'application/json' },
     })
   } catch (cause) {
-    throw new FetchFailure('network', `fetch failed`, { cause })
+    throw new FetchFailure(
+      'network',
+      'fetch failed',
+      { ...where, code: systemCode(cause) },
+      {
+        cause,
+      },
+    )
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {})
-    throw new FetchFailure('status', `unexpected status ${response.status}`)
+    throw new FetchFailure('status', `unexpected status ${response.status}`, {
+      ...where,
+      status: response.status,
+    })
   }
-  const text = await readLimited(response, limits.maxResponseSize)
+  const text = await readLimited(response, limits.maxResponseSize, where)
   try {
     return { json: JSON.parse(text), maxAge: readMaxAge(response.headers.get('cache-control')) }
   } catch (cause) {
-    throw new FetchFailure('invalid-json', 'response is not JSON', { cause })
+    throw new FetchFailure('invalid-json', 'response is not JSON', where, { cause })
   }
 }
 
 /**
  * GETs a JSON document with a hard time limit and size cap. The timer also races the call, so
- * an injected `fetch` that ignores the abort signal still cannot hang a request.
+ * an injected `fetch` that ignores the abort signal still cannot hang a request. `signal`
+ * (optional) cancels the exchange from outside, e.g. when the authenticator is closed.
+ * @throws FetchFailure naming what went wrong, with `resource` and `url`.
  */
-export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+export async function fetchJson(
+  url: string,
+  limits: FetchLimits,
+  resource: KeySetResource,
+  signal?: AbortSignal,
+): Promise<FetchedJson> {
+  const where = { resource, url }
   // Checked at the one place every remote call goes through, whatever built the URL.
   if (!isAllowedTransport(url, limits.allowInsecureRequests === true)) {
-    throw new FetchFailure('insecure', 'refusing a plain-HTTP fetch to a non-loopback host')
+    throw new FetchFailure('insecure', 'refusing a plain-HTTP fetch to a non-loopback host', where)
   }
   const controller = new AbortController()
+  const abort = () => controller.abort()
+  signal?.addEventListener('abort', abort, { once: true })
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
+  let cancel: ((failure: FetchFailure) => void) | undefined
+  const bounded = new Promise<never>((_, reject) => {
+    cancel = reject
     timer = setTimeout(() => {
+      reject(new FetchFailure('timeout', `no answer within ${limits.timeoutDuration} ms`, where))
       controller.abort()
-      reject(new FetchFailure('timeout', `no answer within ${limits.timeoutDuration} ms`))
     }, limits.timeoutDuration)
   })
+  controller.signal.addEventListener(
+    'abort',
+    () => cancel?.(new FetchFailure('aborted', 'fetch cancelled', where)),
+    { once: true },
+  )
+  if (signal?.aborted) controller.abort()
   try {
-    return await Promise.race([exchange(url, limits, controller.signal), timeout])
+    return await Promise.race([exchange(url, limits, controller.signal, where), bounded])
   } finally {
     clearTimeout(timer)
+    signal?.removeEventListener('abort', abort)
   }
 }

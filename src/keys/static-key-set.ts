@@ -118,6 +118,11 @@ export const staticKeysFields = {
 export class StaticKeySet {
   private readonly byKid = new Map<string | undefined, StaticKey[]>()
 
+  /** Configured keys are always at hand. */
+  ready(): Promise<void> {
+    return Promise.resolve()
+  }
+
   constructor(
     private readonly keys: readonly StaticKey[],
     private readonly realm: string,

@@ -20,6 +20,8 @@ export interface IssuerRegistry {
    */
   select(iss: unknown): IssuerVerifier | Promise<IssuerVerifier>
   stats(): { issuers: number; keys: number; unknownTenants: number }
+  /** Resolves once every configured issuer (templates aside) has its keys; rejects with the first failure. */
+  ready(): Promise<void>
   clear(): void
 }
 
@@ -241,6 +243,9 @@ export function createIssuerRegistry(common: ResolvedAuthenticateOptions): Issue
       }
       const keys = verifiers.reduce((sum, verifier) => sum + verifier.keyCount(), 0)
       return { issuers: verifiers.length, keys, unknownTenants }
+    },
+    async ready() {
+      await Promise.all([...exact.values()].map((verifier) => verifier.ready()))
     },
     clear() {
       for (const verifier of exact.values()) verifier.clear()

@@ -33,6 +33,8 @@ export interface IssuerVerifier {
    * without a new check: its `exp`, and `iat` + `maxTokenAge` when that limit is set.
    */
   validUntil(auth: AuthContext): number
+  /** Resolves once this issuer's keys are at hand (nothing to fetch for HS* only). */
+  ready(): Promise<void>
   clear(): void
 }
 
@@ -93,12 +95,14 @@ export function createIssuerVerifier(
         maxKeys: common.maxKeys,
         realm,
         allowInsecureRequests: common.allowInsecureRequests,
+        ...(common.onWarning && { onWarning: common.onWarning }),
         onKeysRemoved: () => {
           generation++
         },
       })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)
+  const needsKeys = options.algorithms.some((alg) => !alg.startsWith('HS'))
   const acceptedTypes = options.profile === 'strict' ? STRICT_TYPES : DEFAULT_TYPES
   const typeRequired = options.profile === 'strict'
   const { clockTolerance, maxTokenAge, maxTokenLifetime } = options
@@ -229,6 +233,7 @@ export function createIssuerVerifier(
       if (maxTokenAge === undefined || typeof iat !== 'number') return exp
       return Math.min(exp, (iat + maxTokenAge + clockTolerance) * 1000)
     },
+    ready: () => (needsKeys ? keySet.ready() : Promise.resolve()),
     clear() {
       keySet.clear()
       generation++

@@ -20,6 +20,8 @@ export interface Verifier {
   verify(token: string): AuthContext | Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
   stats(): AuthenticatorStats
+  /** Resolves once the keys of every configured (non-template) issuer are at hand. */
+  ready(): Promise<void>
   /** Drops cached keys and verified tokens. */
   clear(): void
 }
@@ -120,6 +122,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }
     },
+    ready: () => registry.ready(),
     clear() {
       tokenCache?.clear()
       registry.clear()

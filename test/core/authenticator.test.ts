@@ -373,7 +373,10 @@ describe('verified-token cache', () => {
     await auth.authenticate(bearer(token))
     const next = await createTestKey('RS256')
     server.keys = [next.publicJwk]
+    const before = server.jwksFetches()
     await auth.authenticate(bearer(await sign(next, own())))
+    // Still accepted until MISSES_BEFORE_REMOVAL fetches missed the key (confirmed on a timer).
+    await vi.waitFor(() => expect(server.jwksFetches()).toBeGreaterThanOrEqual(before + 3))
     await invalid(auth, token, 'No key of the issuer matches the access token')
   })
 

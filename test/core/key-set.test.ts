@@ -1,10 +1,12 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { InvalidTokenError, KeySetUnavailableError } from 'oidc-guard'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { InvalidTokenError, KeySetUnavailableError, type KeySetWarning } from 'oidc-guard'
 import {
+  MISSES_BEFORE_REMOVAL,
   RemoteKeySet,
   type KeySelector,
   type RemoteKeySetOptions,
 } from '../../src/keys/remote-key-set.js'
+import { fetchJson } from '../../src/keys/fetch-json.js'
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey } from '../helpers/keys.js'
 import { rejection } from '../helpers/assertions.js'
@@ -36,6 +38,7 @@ function keySet(overrides: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
     maxKeys: 20,
     realm: 'api',
     now: () => clock,
+    onWarning: () => {},
     ...overrides,
   })
 }
@@ -64,7 +67,7 @@ describe('RemoteKeySet', () => {
   })
 
   it('refetches for an unknown kid at most once per cooldown window and answers 401 meanwhile', async () => {
-    const keys = keySet()
+    const keys = keySet({ minRefetchInterval: 0 })
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     clock += 30_000
     for (let i = 0; i < 100; i++) {
@@ -77,29 +80,31 @@ describe('RemoteKeySet', () => {
     expect(server.jwksFetches()).toBe(3)
   })
 
-  it('accepts a rotated key after the cooldown', async () => {
-    const keys = keySet()
+  it('accepts a key published right after a fetch, waiting for the minimum interval', async () => {
+    const keys = keySet({ minRefetchInterval: 100 })
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const rotated = await createTestKey('RS256')
     server.keys = [rotated.publicJwk]
-    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(
-      InvalidTokenError,
-    )
-    clock += 30_000
     await expect(lookup(keys, { alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
+    expect(server.jwksFetches()).toBe(2)
   })
 
   it('keeps serving cached keys while the endpoint is down, and answers 503 for unknown kids then', async () => {
     const keys = keySet()
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     server.behaviour = { kind: 'status', status: 500 }
-    clock += 700_000 // past freshness: a background refresh fails
+    clock += 700_000 // past freshness: a background refresh starts, and fails
     await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // An unknown kid meanwhile shares that refresh: 503, retry in 1 s.
+    const during = await rejection(lookup(keys, { alg: 'RS256', kid: 'other' }))
+    expect((during as KeySetUnavailableError).retryAfter).toBe(1)
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     clock += 30_000
     const error = await rejection(lookup(keys, { alg: 'RS256', kid: 'rotated' }))
     expect(error).toBeInstanceOf(KeySetUnavailableError)
-    expect((error as KeySetUnavailableError).retryAfter).toBe(30)
+    // Two failures so far: the retry backoff is at 2 s.
+    expect((error as KeySetUnavailableError).retryAfter).toBe(2)
+    expect((error as KeySetUnavailableError).failure).toMatchObject({ kind: 'status', status: 500 })
   })
 
   it('answers 503 once cached keys are stale past maxStaleAge and the endpoint still fails', async () => {
@@ -136,14 +141,12 @@ describe('RemoteKeySet', () => {
     expect(server.jwksFetches()).toBe(1)
     clock += 2_000
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.jwksFetches()).toBe(2)
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(2))
 
     server.behaviour = { kind: 'ok', cacheControl: 'no-store' }
     clock += 600_000
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.jwksFetches()).toBe(3)
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(3))
     clock += 29_000 // no-store is bounded below by the cooldown
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     expect(server.jwksFetches()).toBe(3)
@@ -230,6 +233,7 @@ describe('RemoteKeySet', () => {
     const { alg: _alg, ...unlabelled } = rsa.publicJwk
     const weak = { ...unlabelled, kid: 'weak', n: rsa.publicJwk.n!.slice(0, 170) }
     server.keys = [
+      rsa.publicJwk,
       { ...unlabelled, kid: 'enc', use: 'enc' },
       { ...unlabelled, kid: 'ops', key_ops: ['encrypt'] },
       { ...unlabelled, kid: 'private', d: 'AAAA' },
@@ -350,29 +354,51 @@ describe('RemoteKeySet', () => {
     let removed = 0
     const { kid: _kid, ...anonymous } = rsa.publicJwk
     server.keys = [anonymous]
-    const keys = keySet({ onKeysRemoved: () => removed++ })
+    const keys = keySet({ onKeysRemoved: () => removed++, minRefetchInterval: 10 })
     await lookup(keys, { alg: 'RS256' })
     const next = await createTestKey('RS256')
     server.keys = [next.publicJwk]
-    clock += 30_000
     await lookup(keys, { alg: 'RS256', kid: next.kid })
-    expect(removed).toBe(1)
+    await vi.waitFor(() => expect(removed).toBe(1))
   })
 
-  it('calls onKeysRemoved when a refresh drops a published key', async () => {
+  it(`refuses a vanished key only after ${MISSES_BEFORE_REMOVAL} consecutive fetches missed it`, async () => {
     let removed = 0
-    const keys = keySet({ onKeysRemoved: () => removed++ })
+    const keys = keySet({ onKeysRemoved: () => removed++, minRefetchInterval: 10 })
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     const next = await createTestKey('RS256')
-    server.keys = [rsa.publicJwk, next.publicJwk]
-    clock += 30_000
+    // A node out of sync answers without the key, then the key is back: it was never refused.
+    server.keys = [next.publicJwk]
     await lookup(keys, { alg: 'RS256', kid: next.kid })
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    server.keys = [rsa.publicJwk, next.publicJwk]
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(3))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(server.jwksFetches()).toBe(3) // nothing on probation: no more confirmation fetches
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
     expect(removed).toBe(0)
+    // Withdrawn for good: confirmed by scheduled fetches, then refused.
     server.keys = [next.publicJwk]
     clock += 700_000
     await lookup(keys, { alg: 'RS256', kid: next.kid })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await vi.waitFor(() => expect(removed).toBe(1))
+    expect(server.jwksFetches()).toBe(3 + MISSES_BEFORE_REMOVAL)
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
+  })
+
+  it('treats new key material under a known kid as a removal at once', async () => {
+    let removed = 0
+    const keys = keySet({ onKeysRemoved: () => removed++, minRefetchInterval: 10 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    const impostor = await createTestKey('RS256', rsa.kid)
+    const other = await createTestKey('RS256')
+    server.keys = [impostor.publicJwk, other.publicJwk]
+    await lookup(keys, { alg: 'RS256', kid: other.kid })
     expect(removed).toBe(1)
+    const key = await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    expect(key.export({ format: 'jwk' }).n).toBe(impostor.publicJwk.n)
   })
 
   it('clear() forgets keys so the next lookup fetches again', async () => {
@@ -381,5 +407,377 @@ describe('RemoteKeySet', () => {
     keys.clear()
     await lookup(keys, { alg: 'RS256', kid: rsa.kid })
     expect(server.jwksFetches()).toBe(2)
+  })
+})
+
+describe('RemoteKeySet refetch policy (issue 16)', () => {
+  const madeUp = (keys: RemoteKeySet, i: number | string) =>
+    rejection(lookup(keys, { alg: 'RS256', kid: `made-up-${i}` }))
+
+  it('a made-up-kid flood costs one fetch per cooldown', async () => {
+    const keys = keySet({ minRefetchInterval: 0 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await Promise.all(Array.from({ length: 100 }, (_, i) => madeUp(keys, i)))
+    expect(server.jwksFetches()).toBe(2)
+    for (let i = 0; i < 100; i++) {
+      clock += 100
+      expect(await madeUp(keys, `later-${i}`)).toBeInstanceOf(InvalidTokenError)
+    }
+    expect(server.jwksFetches()).toBe(2)
+    clock += 30_000
+    await Promise.all(Array.from({ length: 100 }, (_, i) => madeUp(keys, `after-${i}`)))
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('picks up a rotation during the cooldown once its kid is seen twice', async () => {
+    const keys = keySet({ minRefetchInterval: 0 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await madeUp(keys, 'first') // found nothing new: the cooldown runs
+    const rotated = await createTestKey('RS256')
+    server.keys = [rotated.publicJwk, rsa.publicJwk]
+    clock += 1_000
+    // First sighting: refused without a fetch; the second corroborates it and fetches.
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rotated.kid }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
+    expect(server.jwksFetches()).toBe(2)
+    await expect(lookup(keys, { alg: 'RS256', kid: rotated.kid })).resolves.toBeDefined()
+    expect(server.jwksFetches()).toBe(3)
+    // Finding a new key does not end the cooldown: the flood gets no extra fetch from it.
+    clock += 1_000
+    await madeUp(keys, 'second')
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('a first sighting during the cooldown waits for the fetch a second sighting triggers', async () => {
+    const keys = keySet({ minRefetchInterval: 300, now: Date.now })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await madeUp(keys, 'start') // the cooldown runs
+    const rotated = await createTestKey('RS256')
+    server.keys = [rotated.publicJwk, rsa.publicJwk]
+    const first = lookup(keys, { alg: 'RS256', kid: rotated.kid })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const second = lookup(keys, { alg: 'RS256', kid: rotated.kid })
+    await expect(first).resolves.toBeDefined()
+    await expect(second).resolves.toBeDefined()
+    expect(server.jwksFetches()).toBe(3)
+    // A lone made-up kid waits out the window, at no fetch.
+    const started = performance.now()
+    expect(await madeUp(keys, 'lone')).toBeInstanceOf(InvalidTokenError)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250)
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('looks for a repeated made-up kid only once', async () => {
+    const keys = keySet({ minRefetchInterval: 1_000 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    clock += 1_000
+    await madeUp(keys, 'start')
+    expect(server.jwksFetches()).toBe(2)
+    clock += 1_000
+    await madeUp(keys, 'twice')
+    await madeUp(keys, 'twice') // corroborated: looked for
+    expect(server.jwksFetches()).toBe(3)
+    for (let i = 0; i < 5; i++) await madeUp(keys, 'twice')
+    expect(server.jwksFetches()).toBe(3)
+  })
+
+  it('bounds made-up kids sent twice by one fetch per minimum interval (real time)', async () => {
+    const keys = keySet({ minRefetchInterval: 200, now: Date.now })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await madeUp(keys, 'start') // the cooldown runs
+    const before = server.jwksFetches()
+    const started = performance.now()
+    const pending: Promise<unknown>[] = []
+    for (let i = 0; i < 20; i++) {
+      pending.push(madeUp(keys, `pair-${i}`), madeUp(keys, `pair-${i}`))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await Promise.all(pending)
+    const elapsed = performance.now() - started
+    expect(server.jwksFetches() - before).toBeGreaterThan(0)
+    expect(server.jwksFetches() - before).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 1)
+  })
+
+  it('retries a failing endpoint after 1 s, doubling up to the cooldown', async () => {
+    server.behaviour = { kind: 'status', status: 503 }
+    const keys = keySet({ cooldownDuration: 8_000 })
+    const retryAfters: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const error = (await rejection(
+        lookup(keys, { alg: 'RS256', kid: rsa.kid }),
+      )) as KeySetUnavailableError
+      retryAfters.push(error.retryAfter)
+      clock += error.retryAfter * 1000
+    }
+    expect(retryAfters).toEqual([1, 2, 4, 8, 8, 8])
+    expect(server.jwksFetches()).toBe(6)
+    server.behaviour = { kind: 'ok' }
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+  })
+
+  it('answers 503 without fetching while the backoff runs', async () => {
+    server.behaviour = { kind: 'status', status: 404 }
+    const keys = keySet()
+    await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    clock += 500
+    const error = await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    expect(error).toBeInstanceOf(KeySetUnavailableError)
+    expect(server.jwksFetches()).toBe(1)
+    server.behaviour = { kind: 'ok' }
+    clock += 500
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+  })
+
+  it('keeps serving cached keys when the endpoint answers an empty key set', async () => {
+    const keys = keySet()
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    server.keys = []
+    clock += 700_000
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(2))
+    const error = (await rejection(
+      keySet().getKey({ alg: 'RS256', kid: rsa.kid }) as never,
+    )) as KeySetUnavailableError
+    expect(error.failure).toMatchObject({ kind: 'invalid-document', resource: 'jwks' })
+    expect(keys.size).toBe(1)
+  })
+
+  it('keeps the imported key of a republished key, so lookups stay synchronous', async () => {
+    const keys = keySet()
+    const first = await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    clock += 700_000
+    keys.getKey({ alg: 'RS256', kid: rsa.kid })
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(2))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(keys.getKey({ alg: 'RS256', kid: rsa.kid })).toBe(first)
+  })
+})
+
+describe('RemoteKeySet failure causes (issue 10 §3, issue 14 §2)', () => {
+  const failureOf = async (keys: RemoteKeySet) => {
+    const error = (await rejection(
+      lookup(keys, { alg: 'RS256', kid: rsa.kid }),
+    )) as KeySetUnavailableError
+    expect(error).toBeInstanceOf(KeySetUnavailableError)
+    expect(error.cause).toBeInstanceOf(Error)
+    return error.failure
+  }
+
+  it.each([
+    ['a 404', { kind: 'status', status: 404 }, { kind: 'status', status: 404 }],
+    ['a redirect', { kind: 'redirect', location: 'http://127.0.0.1:1/x' }, { status: 302 }],
+    ['a reset', { kind: 'reset' }, { kind: 'network' }],
+    ['HTML', { kind: 'body', body: '<html>' }, { kind: 'invalid-json' }],
+    ['JSON that is not a key set', { kind: 'body', body: '{"a":1}' }, { kind: 'invalid-document' }],
+    ['an oversized body', { kind: 'body', body: Buffer.alloc(70_000, 32) }, { kind: 'too-large' }],
+    ['a hang', { kind: 'hang' }, { kind: 'timeout' }],
+  ] as const)('names %s', async (_name, behaviour, expected) => {
+    server.behaviour = behaviour as never
+    const failure = await failureOf(keySet({ timeoutDuration: 200 }))
+    expect(failure).toMatchObject({ resource: 'jwks', url: server.jwksUri, ...expected })
+  })
+
+  it('names a refused connection with its system code', async () => {
+    const closed = await startJwksServer()
+    await closed.close()
+    const failure = await failureOf(keySet({ jwksUri: closed.jwksUri }))
+    expect(failure).toMatchObject({ kind: 'network', code: 'ECONNREFUSED' })
+  })
+
+  it('names a missing discovery document, and never keeps credentials or the query of a URL', async () => {
+    const failure = await failureOf(keySet({ jwksUri: undefined }))
+    expect(failure).toEqual({
+      kind: 'status',
+      resource: 'discovery',
+      url: `${server.url}/.well-known/oauth-authorization-server`,
+      status: 404,
+    })
+    server.behaviour = { kind: 'status', status: 401 }
+    const [, host] = server.jwksUri.split('//')
+    const secretive = await failureOf(
+      keySet({ jwksUri: `http://user:secret@${host}?api_key=secret` }),
+    )
+    expect(JSON.stringify(secretive)).not.toContain('secret')
+  })
+
+  it('warns once per kind of failure, through onWarning', async () => {
+    const warnings: KeySetWarning[] = []
+    server.behaviour = { kind: 'status', status: 404 }
+    const keys = keySet({ onWarning: (warning) => warnings.push(warning), minRefetchInterval: 0 })
+    for (let i = 0; i < 3; i++) await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    server.behaviour = { kind: 'reset' }
+    for (let i = 0; i < 3; i++) await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    expect(server.jwksFetches()).toBe(6)
+    expect(warnings.map((warning) => warning.failure.kind)).toEqual(['status', 'network'])
+    expect(warnings[0]?.message).toContain(`${server.jwksUri}: HTTP 404`)
+    expect(warnings[0]?.issuer).toBe(server.issuer)
+  })
+
+  it('warns through process.emitWarning by default, and survives a throwing onWarning', async () => {
+    const seen: Error[] = []
+    const listener = (warning: Error) => seen.push(warning)
+    process.on('warning', listener)
+    try {
+      server.behaviour = { kind: 'status', status: 410 }
+      await rejection(lookup(keySet({ onWarning: undefined }), { alg: 'RS256', kid: rsa.kid }))
+      await vi.waitFor(() => expect(seen.some((w) => w.message.includes('HTTP 410'))).toBe(true))
+      expect(seen.find((w) => w.message.includes('HTTP 410'))?.name).toBe('OidcGuardWarning')
+    } finally {
+      process.off('warning', listener)
+    }
+    const throwing = keySet({
+      onWarning: () => {
+        throw new Error('logger down')
+      },
+    })
+    expect(await rejection(lookup(throwing, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+  })
+})
+
+describe('RemoteKeySet edge cases', () => {
+  it('fetchJson() refuses at once with a signal already aborted', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const failure = await rejection(
+      fetchJson(
+        server.jwksUri,
+        { fetch, timeoutDuration: 1000, maxResponseSize: 1000 },
+        'jwks',
+        controller.signal,
+      ),
+    )
+    expect(failure).toMatchObject({ kind: 'aborted', resource: 'jwks' })
+  })
+
+  it('names an injected fetch that answers nonsense as a network failure', async () => {
+    const keys = keySet({ fetch: async () => ({ status: 200 }) as Response })
+    const error = (await rejection(
+      lookup(keys, { alg: 'RS256', kid: rsa.kid }),
+    )) as KeySetUnavailableError
+    expect(error.failure).toMatchObject({ kind: 'network', resource: 'jwks' })
+  })
+
+  it('warns about at most 32 kinds of failure per key set', async () => {
+    let warnings = 0
+    const keys = keySet({ onWarning: () => warnings++, minRefetchInterval: 0, cooldownDuration: 0 })
+    for (let status = 400; status < 440; status++) {
+      server.behaviour = { kind: 'status', status }
+      await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    }
+    expect(server.jwksFetches()).toBeGreaterThanOrEqual(40)
+    expect(warnings).toBe(32)
+  })
+
+  it('clear() during discovery: the discovered URL is not kept', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    // A fetch that ignores the abort signal and answers late.
+    const slow: typeof fetch = async (url, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      return fetch(url, { ...init, signal: undefined })
+    }
+    const keys = keySet({ jwksUri: undefined, fetch: slow })
+    const pending = rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    keys.clear()
+    expect(await pending).toBeInstanceOf(KeySetUnavailableError)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(server.jwksFetches()).toBe(0)
+    expect(keys.size).toBe(0)
+  })
+
+  it('a failing discovery read after a fruitless refetch changes nothing', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    const keys = keySet({ jwksUri: undefined, minRefetchInterval: 0 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    server.discovery = undefined
+    clock += 30_000
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: 'made-up' }))).toBeInstanceOf(
+      InvalidTokenError,
+    )
+    expect(server.hits.get('/.well-known/openid-configuration')).toBe(2)
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+  })
+
+  it('ready() joins a fetch in flight', async () => {
+    const keys = keySet()
+    const first = lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    await keys.ready()
+    await first
+    expect(server.jwksFetches()).toBe(1)
+  })
+})
+
+describe('RemoteKeySet discovery, readiness and shutdown', () => {
+  it('reads discovery again when the discovered jwks_uri fails, and follows a move', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: `${server.url}/old-jwks` }
+    const keys = keySet({ jwksUri: undefined, minRefetchInterval: 0 })
+    expect(await rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))).toBeInstanceOf(
+      KeySetUnavailableError,
+    )
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    clock += 1_000
+    await expect(lookup(keys, { alg: 'RS256', kid: rsa.kid })).resolves.toBeDefined()
+    expect(server.hits.get('/.well-known/openid-configuration')).toBe(2)
+  })
+
+  it('reads discovery again, at most once per cooldown, when an unknown kid is not in the set', async () => {
+    server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
+    const keys = keySet({ jwksUri: undefined, minRefetchInterval: 0 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    const moved = await createTestKey('RS256')
+    // The old URL still answers with the old keys; the provider now publishes elsewhere.
+    server.discovery = { issuer: server.issuer, jwks_uri: `${server.jwksUri}?v=2` }
+    server.keys = [rsa.publicJwk]
+    clock += 30_000
+    const all = [moved.publicJwk, rsa.publicJwk]
+    const original = server.keys
+    Object.defineProperty(server, 'keys', {
+      get: () => (discoveryHits() >= 2 ? all : original),
+      set: () => {},
+      configurable: true,
+    })
+    function discoveryHits() {
+      return server.hits.get('/.well-known/openid-configuration') ?? 0
+    }
+    await expect(lookup(keys, { alg: 'RS256', kid: moved.kid })).resolves.toBeDefined()
+    expect(discoveryHits()).toBe(2)
+    await rejection(lookup(keys, { alg: 'RS256', kid: 'made-up' }))
+    expect(discoveryHits()).toBe(2)
+  })
+
+  it('ready() fetches now, resolves when keys are held, and rejects with the cause', async () => {
+    const keys = keySet()
+    await keys.ready()
+    await keys.ready()
+    expect(server.jwksFetches()).toBe(1)
+    server.behaviour = { kind: 'status', status: 404 }
+    const failing = keySet()
+    const error = (await rejection(failing.ready())) as KeySetUnavailableError
+    expect(error.failure).toMatchObject({ kind: 'status', status: 404 })
+  })
+
+  it('clear() during a fetch cancels it: no keys are installed afterwards', async () => {
+    server.behaviour = { kind: 'slow', delayMs: 300 }
+    let removed = 0
+    const keys = keySet({ onKeysRemoved: () => removed++ })
+    const pending = rejection(lookup(keys, { alg: 'RS256', kid: rsa.kid }))
+    await vi.waitFor(() => expect(server.jwksFetches()).toBe(1))
+    keys.clear()
+    await pending
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(keys.size).toBe(0)
+    expect(removed).toBe(0)
+  })
+
+  it('clear() while a request waits for the next fetch slot ends the wait', async () => {
+    const keys = keySet({ minRefetchInterval: 60_000, cooldownDuration: 60_000 })
+    await lookup(keys, { alg: 'RS256', kid: rsa.kid })
+    const pending = rejection(lookup(keys, { alg: 'RS256', kid: 'unknown' }))
+    keys.clear()
+    expect(await pending).toBeInstanceOf(InvalidTokenError)
+    expect(server.jwksFetches()).toBe(1)
   })
 })

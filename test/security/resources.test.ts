@@ -81,9 +81,10 @@ describe('hostile and failing JWKS endpoints, over HTTP', () => {
       status: 401,
     },
     {
+      // No usable signing key at all: an endpoint fault (issue 16), so cached keys would serve.
       name: 'publishes the key for encryption only',
       keys: () => [{ ...key.jwk, use: 'enc' }],
-      status: 401,
+      status: 503,
     },
   ] as const
 
@@ -157,13 +158,15 @@ describe('bounded resources', () => {
     })
     await auth.authenticate(bearer(tokenFor(idp.issuer)))
     const fetches = idp.jwksFetches()
+    const started = performance.now()
     const [, payload, signature] = tokenFor(idp.issuer).split('.')
     for (let i = 0; i < 100_000; i++) {
       const token = `${encodeSegment({ alg: 'RS256', kid: `made-up-${i}`, typ: 'at+jwt' })}.${payload}.${signature}`
       expect(await settle(auth.authenticate(bearer(token)))).toBe(401)
     }
-    // The flood runs inside one cooldown window: at most one refetch.
-    expect(idp.jwksFetches() - fetches).toBeLessThanOrEqual(1)
+    // One refetch per started cooldown window (a loaded run may outlast one).
+    const windows = Math.ceil((performance.now() - started) / 120_000)
+    expect(idp.jwksFetches() - fetches).toBeLessThanOrEqual(windows)
     expect(auth.stats()).toMatchObject({ issuers: 1, keys: 1 })
   }, 120_000)
 
