@@ -147,10 +147,13 @@ export const {
   requireTenant,
   /** {@inheritDoc src!requireClaimMatches} */
   requireClaimMatches,
-  /** {@inheritDoc src!allOf} */
+  /** {@inheritDoc src!requireAcr} */
   requireAcr,
+  /** {@inheritDoc src!requireAuthTime} */
   requireAuthTime,
+  /** {@inheritDoc src!requireDpop} */
   requireDpop,
+  /** {@inheritDoc src!allOf} */
   allOf,
   /** {@inheritDoc src!anyOf} */
   anyOf,

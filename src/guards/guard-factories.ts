@@ -44,10 +44,13 @@ export const GUARD_BUILDERS = Object.freeze({
   requireTenant,
   /** The {@link requireClaimMatches} builder. */
   requireClaimMatches,
-  /** The {@link allOf} builder. */
+  /** The {@link requireAcr} builder. */
   requireAcr,
+  /** The {@link requireAuthTime} builder. */
   requireAuthTime,
+  /** The {@link requireDpop} builder. */
   requireDpop,
+  /** The {@link allOf} builder. */
   allOf,
   /** The {@link anyOf} builder. */
   anyOf,
