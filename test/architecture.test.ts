@@ -26,12 +26,17 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'claims', 'authenticator'],
+  config: ['errors', 'claims', 'authenticator', 'policy'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
-  guards: ['errors', 'config', 'http', 'claims', 'verify'],
-  authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+  guards: ['errors', 'config', 'http', 'claims', 'verify', 'policy'],
+  authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'policy'],
+  // Policy as data: documents compile to requirements (guards) and conditions on the request.
+  policy: ['errors', 'config', 'http', 'claims', 'verify', 'guards'],
+  // Optional integrations and tools outside the core barrel, each on its own subpath or bin.
+  redis: ['errors', 'policy'],
+  cli: ['errors', 'config', 'http', 'claims', 'verify', 'guards', 'policy'],
 }
 
 function stageOf(file: string): string | undefined {

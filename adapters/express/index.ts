@@ -90,6 +90,16 @@ export const {
   anyOf,
   not,
   guard,
+  enforcePolicy,
+  requireAction,
 } = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'
+export type {
+  AuthContext,
+  AuthenticateOptions,
+  EnforcePolicyOptions,
+  Guard,
+  Policy,
+  PolicyDecision,
+  Requirement,
+} from '../../src/index.js'

@@ -57,6 +57,7 @@ const FastifyRequestView = defineRequestView<FastifyRequest>({
   query: (request) => request.query,
   body: (request) => request.body,
   params: (request) => request.params,
+  socket: (request) => request.raw.socket,
 })
 
 function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply, done: Done) {
@@ -153,6 +154,16 @@ export const {
   anyOf,
   not,
   guard,
+  enforcePolicy,
+  requireAction,
 } = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'
+export type {
+  AuthContext,
+  AuthenticateOptions,
+  EnforcePolicyOptions,
+  Guard,
+  Policy,
+  PolicyDecision,
+  Requirement,
+} from '../../src/index.js'

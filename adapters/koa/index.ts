@@ -38,6 +38,7 @@ const KoaRequestView = defineRequestView<Context>({
   query: (ctx) => ctx.query,
   body: (ctx) => (ctx.request as { body?: unknown }).body,
   params: (ctx) => (ctx as { params?: unknown }).params,
+  socket: (ctx) => ctx.req.socket,
 })
 type TaggedState = { [REQUEST]?: RequestView<Context> }
 
@@ -104,6 +105,16 @@ export const {
   anyOf,
   not,
   guard,
+  enforcePolicy,
+  requireAction,
 } = createGuardFactories(authorize)
 
-export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'
+export type {
+  AuthContext,
+  AuthenticateOptions,
+  EnforcePolicyOptions,
+  Guard,
+  Policy,
+  PolicyDecision,
+  Requirement,
+} from '../../src/index.js'

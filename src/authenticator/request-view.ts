@@ -10,6 +10,8 @@ export interface RequestReaders<T> {
   query(source: T): unknown
   body(source: T): unknown
   params(source: T): unknown
+  /** The connection (policy conditions on the client IP read its `remoteAddress`). */
+  socket?(source: T): { readonly remoteAddress?: string | undefined } | undefined
 }
 
 /** The core's view of one framework request, carrying the authenticator that created it. */
@@ -52,6 +54,9 @@ export function defineRequestView<T>(
     }
     get params() {
       return read.params(this.source)
+    }
+    get socket() {
+      return read.socket?.(this.source)
     }
   }
 }

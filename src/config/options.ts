@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import type { Policy } from '../policy/policy.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
@@ -120,6 +121,11 @@ export interface CommonOptions extends VerificationOptions {
    * Fastify's error handler) instead of answering them directly. Default false.
    */
   forwardErrors?: boolean
+  /**
+   * A policy from `loadPolicy()`: each request pins its running version for `enforcePolicy()`,
+   * `requireAction()` and `policy.can(…, { request })`. Default: none.
+   */
+  policy?: Policy
 }
 
 /** One issuer, configured at the top level. */
@@ -236,6 +242,15 @@ const optionsSchema = z
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
     forwardErrors: z.boolean().default(false),
+    policy: z
+      .custom<Policy>(
+        (value) =>
+          value !== null &&
+          typeof value === 'object' &&
+          typeof (value as Policy).can === 'function',
+        'Expected a policy from loadPolicy()',
+      )
+      .optional(),
   })
   .superRefine((options, ctx) => {
     const issue = (path: PropertyKey[], message: string) =>
@@ -347,6 +362,7 @@ export interface ResolvedAuthenticateOptions {
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   readonly forwardErrors: boolean
+  readonly policy: Policy | undefined
 }
 
 function describePath(path: readonly PropertyKey[]): string {
@@ -444,5 +460,6 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     fetch: rest.fetch,
     onDecision: rest.onDecision,
     forwardErrors: rest.forwardErrors,
+    policy: rest.policy,
   })
 }

@@ -14,6 +14,11 @@ import {
 import { requireClaimMatches, requireTenant } from './match-guards.js'
 import type { RequestValue } from '../http/request-value.js'
 import { guardFor, type Requirement } from './requirements.js'
+import {
+  createActionGuard,
+  createPolicyGuard,
+  type EnforcePolicyOptions,
+} from '../policy/policy-guard.js'
 
 /** The guard builders every adapter exports, each returning that framework's middleware. */
 export interface GuardFactories<M> {
@@ -33,6 +38,10 @@ export interface GuardFactories<M> {
   not(guard: Guard): M
   /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
   guard(requirement: Requirement): M
+  /** The policy's route bindings decide (see `authenticate({ policy })`). 403 "no rule" when unbound. */
+  enforcePolicy(options?: EnforcePolicyOptions): M
+  /** The policy's named action decides, e.g. `requireAction('orders.refund')`. */
+  requireAction(action: string): M
 }
 
 /**
@@ -56,6 +65,8 @@ export function createGuardFactories<M>(authorize: (guard: Guard) => M): GuardFa
     anyOf: (...guards) => authorize(anyOf(...guards)),
     not: (guard) => authorize(not(guard)),
     guard: (requirement) => authorize(guardFor(requirement)),
+    enforcePolicy: (options) => authorize(createPolicyGuard(options)),
+    requireAction: (action) => authorize(createActionGuard(action)),
   }
 }
 

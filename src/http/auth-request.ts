@@ -21,4 +21,6 @@ export interface AuthRequest {
   readonly body?: unknown
   /** Route parameters, for guards that compare them with claims. */
   readonly params?: unknown
+  /** The connection, for policy conditions on the client IP (`socket.remoteAddress`). */
+  readonly socket?: { readonly remoteAddress?: string | undefined }
 }
