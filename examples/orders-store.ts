@@ -1,4 +1,4 @@
-import type { DecisionEvent } from 'oidc-guard'
+import type { DecisionEvent, Policy } from 'oidc-guard'
 
 /** The example orders API's data: an in-memory list, enough to show who may do what. */
 export interface Order {
@@ -24,6 +24,11 @@ export function createOrdersStore() {
       orders.push(order)
       return order
     },
+    /** Refunds an order; undefined when there is no such order. */
+    refund(id: number): (Order & { refunded: true }) | undefined {
+      const order = orders.find((candidate) => candidate.id === id)
+      return order && { ...order, refunded: true }
+    },
     stats: () => ({
       orders: orders.length,
       owners: new Set(orders.map((order) => order.owner)).size,
@@ -37,4 +42,6 @@ export interface ExampleConfig {
   audience: string
   /** Where decisions go; the demo prints them. */
   onDecision?: (event: DecisionEvent) => void
+  /** The policy document that decides refunds (`POST /orders/:id/refund`); see examples/policy. */
+  policy?: Policy
 }

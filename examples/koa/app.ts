@@ -2,6 +2,7 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import {
   authenticate,
+  requireAction,
   requireClaim,
   requireRole,
   requireScope,
@@ -10,11 +11,11 @@ import {
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Koa with @koa/router. */
-export function createKoaApp({ issuer, audience, onDecision }: ExampleConfig) {
+export function createKoaApp({ issuer, audience, onDecision, policy }: ExampleConfig) {
   const store = createOrdersStore()
   const app = new Koa<AuthState>()
   const router = new Router<AuthState>()
-  const auth = authenticate({ issuer, audience, onDecision })
+  const auth = authenticate({ issuer, audience, onDecision, policy })
   const isOwner = requireClaim(
     'sub',
     (sub, _auth, req) => sub === (req.params as { userId: string }).userId,
@@ -35,6 +36,12 @@ export function createKoaApp({ issuer, audience, onDecision }: ExampleConfig) {
   })
   router.get('/users/:userId/orders', auth, isOwner, (ctx) => {
     ctx.body = store.ownedBy(ctx.params.userId as string)
+  })
+  // Who may refund is data: the policy file decides, and it can change while the API runs.
+  router.post('/orders/:id/refund', auth, requireAction('orders.refund'), (ctx) => {
+    const order = store.refund(Number(ctx.params.id))
+    ctx.status = order ? 200 : 404
+    ctx.body = order ?? { error: 'not_found' }
   })
   app.use(router.routes()).use(router.allowedMethods())
   return app
