@@ -1,0 +1,8 @@
+// oidc-guard/redis: integrations that need the optional `redis` peer, kept out of the core entry.
+export {
+  publishPolicyVersion,
+  subscribePolicyUpdates,
+  type PolicyChannelOptions,
+  type PolicyRedisClient,
+  type PolicySubscription,
+} from './policy-channel.js'
