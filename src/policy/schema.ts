@@ -230,9 +230,10 @@ const ROUTE = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|\*) \/\S*$/
 /** The zod schema of a policy document; the JSON Schema in schema/ is generated from it. */
 export const policyDocumentSchema = z.strictObject({
   $schema: z.string().optional(),
+  // Integer first, so `version: 1.10` (a YAML float, read as 1.1) is told to quote itself.
   version: z.union([
+    z.number().int('Expected an integer or a string (quote a dotted version)').nonnegative(),
     z.string().min(1).max(64),
-    z.number().int('Expected an integer (quote a dotted version)').nonnegative(),
   ]),
   description: z.string().optional(),
   trustedProxies: z.array(z.string().min(1)).optional(),
