@@ -148,7 +148,7 @@ const optionsSchema = z
         publicKey: z
           .custom<object>((value) => value !== null && typeof value === 'object')
           .optional(),
-        jwks: z.union([z.url(), z.strictObject({ keys: z.array(z.object({})) })]).optional(),
+        jwks: z.union([z.url(), z.strictObject({ keys: z.array(z.looseObject({})) })]).optional(),
         algorithms: z.array(z.string()).min(1).optional(),
         typ: z.string().min(1).optional(),
       })
