@@ -20,7 +20,8 @@ export function authFromClaims(claims: Record<string, unknown>, preset = 'generi
 /** Reads `--token`: a compact JWT (its payload, unverified) or a JSON file of claims. */
 export async function readClaims(token: string): Promise<Record<string, unknown>> {
   const parts = token.split('.')
-  if (parts.length === 3 && /^[\w-]+$/.test(parts[1] ?? '')) {
+  // A JWS header is a JSON object: its base64url starts with `eyJ` (`{"`).
+  if (/^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token)) {
     try {
       return JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8'))
     } catch {
