@@ -38,47 +38,70 @@ export function leaf(
 
 const union = (nodes: readonly Node[]) => [...new Set(nodes.flatMap((node) => node.reads))]
 
-export function allNode(label: string, nodes: readonly Node[]): Node {
-  if (nodes.length === 1) return nodes[0] as Node
-  return {
-    label,
-    reads: union(nodes),
-    test(env) {
-      for (const node of nodes) if (!node.test(env)) return false
-      return true
-    },
-    trace(env) {
-      const children = nodes.map((node) => node.trace(env))
-      return { label, pass: children.every((child) => child.pass), children }
-    },
+// Composite nodes are classes, not closures: one method shared by every instance is optimized
+// once by V8, where a closure per rule would each need warming up (a document of 10,000 rules
+// would then run mostly in the interpreter).
+class AllNode implements Node {
+  readonly reads: readonly string[]
+  constructor(
+    readonly label: string,
+    private readonly nodes: readonly Node[],
+  ) {
+    this.reads = union(nodes)
   }
+  test(env: Env): boolean {
+    for (const node of this.nodes) if (!node.test(env)) return false
+    return true
+  }
+  trace(env: Env): Trace {
+    const children = this.nodes.map((node) => node.trace(env))
+    return { label: this.label, pass: children.every((child) => child.pass), children }
+  }
+}
+
+class AnyNode implements Node {
+  readonly reads: readonly string[]
+  constructor(
+    readonly label: string,
+    private readonly nodes: readonly Node[],
+  ) {
+    this.reads = union(nodes)
+  }
+  test(env: Env): boolean {
+    for (const node of this.nodes) if (node.test(env)) return true
+    return false
+  }
+  trace(env: Env): Trace {
+    const children = this.nodes.map((node) => node.trace(env))
+    return { label: this.label, pass: children.some((child) => child.pass), children }
+  }
+}
+
+class NotNode implements Node {
+  readonly label = 'not'
+  readonly reads: readonly string[]
+  constructor(private readonly node: Node) {
+    this.reads = node.reads
+  }
+  test(env: Env): boolean {
+    return !this.node.test(env)
+  }
+  trace(env: Env): Trace {
+    const child = this.node.trace(env)
+    return { label: 'not', pass: !child.pass, children: [child] }
+  }
+}
+
+export function allNode(label: string, nodes: readonly Node[]): Node {
+  return nodes.length === 1 ? (nodes[0] as Node) : new AllNode(label, nodes)
 }
 
 export function anyNode(label: string, nodes: readonly Node[]): Node {
-  return {
-    label,
-    reads: union(nodes),
-    test(env) {
-      for (const node of nodes) if (node.test(env)) return true
-      return false
-    },
-    trace(env) {
-      const children = nodes.map((node) => node.trace(env))
-      return { label, pass: children.some((child) => child.pass), children }
-    },
-  }
+  return new AnyNode(label, nodes)
 }
 
 export function notNode(node: Node): Node {
-  return {
-    label: 'not',
-    reads: node.reads,
-    test: (env) => !node.test(env),
-    trace(env) {
-      const child = node.trace(env)
-      return { label: 'not', pass: !child.pass, children: [child] }
-    },
-  }
+  return new NotNode(node)
 }
 
 export const ALWAYS: Node = {

@@ -1,6 +1,6 @@
 import type { Requirement, RequestValueSpec } from '../guards/requirements.js'
 import type { Env, Reader } from './env.js'
-import { allNode, anyNode, leaf, notNode, type Node } from './node.js'
+import { allNode, anyNode, leaf, notNode, type Node, type Trace } from './node.js'
 
 /** What compiling a requirement needs from the policy: readers and the caller's effective lists. */
 export interface RequirementContext {
@@ -37,6 +37,49 @@ function claimMatches(actual: unknown, expected: unknown): boolean {
   return actual === expected || (Array.isArray(actual) && actual.includes(expected))
 }
 
+// A list check (scopes, roles, permissions, groups) as a class: its `test` is shared by every
+// rule, so V8 optimizes it once however many rules a document has.
+type ListSource = 'scopes' | 'groups' | 'roles' | 'permissions'
+
+class HeldNode implements Node {
+  readonly reads: readonly string[]
+  constructor(
+    readonly label: string,
+    private readonly names: readonly string[],
+    private readonly every: boolean,
+    private readonly source: ListSource,
+    private readonly readers: readonly (readonly [string, Reader])[],
+    private readonly ctx: RequirementContext,
+  ) {
+    this.reads = readers.map(([key]) => key)
+  }
+  test(env: Env): boolean {
+    const source = this.source
+    if (source === 'roles' || source === 'permissions') {
+      const items = source === 'roles' ? this.ctx.roles(env) : this.ctx.permissions(env)
+      if (this.every) {
+        for (const name of this.names) if (!items.has(name)) return false
+        return true
+      }
+      for (const name of this.names) if (items.has(name)) return true
+      return false
+    }
+    const items = ((this.readers[0] as readonly [string, Reader])[1](env) ??
+      []) as readonly string[]
+    if (this.every) {
+      for (const name of this.names) if (!items.includes(name)) return false
+      return true
+    }
+    for (const name of this.names) if (items.includes(name)) return true
+    return false
+  }
+  trace(env: Env): Trace {
+    const read: Record<string, unknown> = {}
+    for (const [key, reader] of this.readers) read[key] = reader(env) ?? null
+    return { label: this.label, pass: this.test(env), read }
+  }
+}
+
 /**
  * Compiles a requirement (the guard shape, already validated by `guardFor`) into a node with
  * the same meaning as the guard, except that roles follow the document's hierarchy and
@@ -45,43 +88,26 @@ function claimMatches(actual: unknown, expected: unknown): boolean {
  */
 export function compileRequirement(requirement: Requirement, ctx: RequirementContext): Node {
   const nodes: Node[] = []
-  const held = (
-    kind: string,
-    names: string[],
-    every: boolean,
-    inputs: readonly string[],
-    set: (env: Env) => ReadonlySet<string> | readonly string[],
-  ) => {
-    const has = (items: ReadonlySet<string> | readonly string[], item: string) =>
-      items instanceof Set ? items.has(item) : (items as readonly string[]).includes(item)
+  const held = (kind: string, names: string[], every: boolean, source: ListSource) => {
+    const inputs =
+      source === 'roles'
+        ? ctx.roleInputs
+        : source === 'permissions'
+          ? ctx.permissionInputs
+          : [`auth.${source}`]
     const readers = inputs.map((key) => [key, ctx.reader(key)] as const)
-    const node = leaf(`${every ? '' : 'any '}${kind} ${names.join(', ')}`, readers, (env) => {
-      const items = set(env)
-      if (every) {
-        for (const name of names) if (!has(items, name)) return false
-        return true
-      }
-      for (const name of names) if (has(items, name)) return true
-      return false
-    })
-    nodes.push(node)
+    const label = `${every ? '' : 'any '}${kind} ${names.join(', ')}`
+    nodes.push(new HeldNode(label, names, every, source, readers, ctx))
   }
-  const scopes = ctx.reader('auth.scopes')
-  const groups = ctx.reader('auth.groups')
-  const tokenList = (reader: Reader) => (env: Env) => (reader(env) ?? []) as readonly string[]
   const { scope, anyScope, role, anyRole, permission, anyPermission, group, anyGroup } = requirement
-  if (scope !== undefined) held('scope', list(scope), true, ['auth.scopes'], tokenList(scopes))
-  if (anyScope !== undefined)
-    held('scope', list(anyScope), false, ['auth.scopes'], tokenList(scopes))
-  if (role !== undefined) held('role', list(role), true, ctx.roleInputs, ctx.roles)
-  if (anyRole !== undefined) held('role', list(anyRole), false, ctx.roleInputs, ctx.roles)
-  if (permission !== undefined)
-    held('permission', list(permission), true, ctx.permissionInputs, ctx.permissions)
-  if (anyPermission !== undefined)
-    held('permission', list(anyPermission), false, ctx.permissionInputs, ctx.permissions)
-  if (group !== undefined) held('group', list(group), true, ['auth.groups'], tokenList(groups))
-  if (anyGroup !== undefined)
-    held('group', list(anyGroup), false, ['auth.groups'], tokenList(groups))
+  if (scope !== undefined) held('scope', list(scope), true, 'scopes')
+  if (anyScope !== undefined) held('scope', list(anyScope), false, 'scopes')
+  if (role !== undefined) held('role', list(role), true, 'roles')
+  if (anyRole !== undefined) held('role', list(anyRole), false, 'roles')
+  if (permission !== undefined) held('permission', list(permission), true, 'permissions')
+  if (anyPermission !== undefined) held('permission', list(anyPermission), false, 'permissions')
+  if (group !== undefined) held('group', list(group), true, 'groups')
+  if (anyGroup !== undefined) held('group', list(anyGroup), false, 'groups')
   if (requirement.tenant !== undefined) {
     const [key, convert] = requestInput(requirement.tenant)
     const fromRequest = ctx.reader(key)
