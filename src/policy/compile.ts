@@ -178,10 +178,7 @@ export function compilePolicy(
     permissionInputs: entitlements.active ? LIST_INPUTS : ['auth.permissions'],
     permissions: (env) => heldOf(env).permissions,
   }
-  for (const [role, definition] of Object.entries(doc.roles ?? {})) {
-    void definition
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(role)) report(['roles', role], 'bad role name')
-  }
+
 
   const actionNames = new Set(Object.keys(doc.actions))
   const drafts = new Map<string, { deny: CompiledRule[]; allow: CompiledRule[] }>()

@@ -239,7 +239,7 @@ describe.each(['express', 'koa', 'fastify'])(
         })
         expect(unbound.status).toBe(403)
         const routed = events.filter((event) => event.type === 'authorize')
-      expect(routed.map((event) => [event.route, event.action, event.reason])).toEqual([
+        expect(routed.map((event) => [event.route, event.action, event.reason])).toEqual([
           ['GET /orders/:id', 'orders.read', 'rule read-orders allows orders.read'],
           [undefined, undefined, 'no rule: no route binding matches this request'],
         ])
