@@ -11,12 +11,20 @@ export interface RouteMatch {
   readonly params: Readonly<Record<string, string>>
 }
 
+// A binding at the end of a trie path, with the names of the parameters captured on the way.
+interface Leaf {
+  readonly binding: Binding
+  readonly names: readonly string[]
+}
+
 interface TrieNode {
   readonly statics: Map<string, TrieNode>
   param?: { name: string; node: TrieNode }
-  wildcard?: Binding
-  binding?: Binding
+  wildcard?: Leaf
+  binding?: Leaf
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({})
 
 const newNode = (): TrieNode => ({ statics: new Map() })
 
@@ -43,13 +51,14 @@ export function createRouter(
     if (!root) roots.set(method, (root = newNode()))
     let node = root
     let placed = false
+    const names: string[] = []
     for (let index = 0; index < segments.length; index++) {
       const segment = segments[index] as string
       if (segment === '' && index === segments.length - 1 && index > 0) break
       if (segment === '*') {
         if (index !== segments.length - 1) conflict(binding, '"*" must be the last segment')
-        else if (node.wildcard) conflict(binding, `same route as ${node.wildcard.route}`)
-        else node.wildcard = binding
+        else if (node.wildcard) conflict(binding, `same route as ${node.wildcard.binding.route}`)
+        else node.wildcard = { binding, names }
         placed = true
         break
       }
@@ -66,6 +75,7 @@ export function createRouter(
           break
         }
         node.param ??= { name, node: newNode() }
+        names.push(name)
         node = node.param.node
       } else {
         let next = node.statics.get(segment)
@@ -74,52 +84,58 @@ export function createRouter(
       }
     }
     if (placed) continue
-    if (node.binding) conflict(binding, `same route as ${node.binding.route}`)
-    else node.binding = binding
+    if (node.binding) conflict(binding, `same route as ${node.binding.binding.route}`)
+    else node.binding = { binding, names }
   }
 
-  function walk(
-    node: TrieNode,
-    path: string,
-    start: number,
-    params: Record<string, string> | undefined,
-  ): RouteMatch | undefined {
-    if (start > path.length) {
-      return node.binding ? { binding: node.binding, params: params ?? {} } : undefined
-    }
+  // Depth-first over the path's segments; `values` collects captured parameters (popped when a
+  // branch fails), so a lookup allocates only the segment strings and, on a match, its params.
+  function walk(node: TrieNode, path: string, start: number, values: string[]): Leaf | undefined {
+    if (start > path.length) return node.binding
+    // A trailing slash matches the route without it, as the frameworks' default routing does.
+    if (start === path.length && start > 1 && node.binding) return node.binding
     let end = path.indexOf('/', start)
     if (end === -1) end = path.length
-    // A trailing slash matches the route without it, as the frameworks' default routing does.
-    if (start === path.length && start > 1) {
-      if (node.binding) return { binding: node.binding, params: params ?? {} }
-    }
     const segment = path.slice(start, end)
     const next = node.statics.get(segment)
     if (next) {
-      const found = walk(next, path, end + 1, params)
+      const found = walk(next, path, end + 1, values)
       if (found) return found
     }
     if (node.param && segment !== '') {
-      const found = walk(node.param.node, path, end + 1, {
-        ...params,
-        [node.param.name]: safeDecode(segment),
-      })
+      values.push(segment)
+      const found = walk(node.param.node, path, end + 1, values)
       if (found) return found
+      values.pop()
     }
-    if (node.wildcard) return { binding: node.wildcard, params: params ?? {} }
-    return undefined
+    return node.wildcard
+  }
+
+  function toMatch(leaf: Leaf, values: readonly string[]): RouteMatch {
+    if (leaf.names.length === 0) return { binding: leaf.binding, params: NO_PARAMS }
+    const params: Record<string, string> = {}
+    for (let index = 0; index < leaf.names.length; index++) {
+      params[leaf.names[index] as string] = safeDecode(values[index] as string)
+    }
+    return { binding: leaf.binding, params }
+  }
+
+  function find(root: TrieNode | undefined, path: string, values: string[]): Leaf | undefined {
+    if (!root) return undefined
+    values.length = 0
+    return walk(root, path, 1, values)
   }
 
   return {
     size: bindings.length,
     match(method, path) {
       if (path.charCodeAt(0) !== 47) return undefined
-      for (const key of method === 'HEAD' ? ['HEAD', 'GET', '*'] : [method, '*']) {
-        const root = roots.get(key)
-        const found = root && walk(root, path, 1, undefined)
-        if (found) return found
-      }
-      return undefined
+      const values: string[] = []
+      const leaf =
+        find(roots.get(method), path, values) ??
+        (method === 'HEAD' ? find(roots.get('GET'), path, values) : undefined) ??
+        find(roots.get('*'), path, values)
+      return leaf && toMatch(leaf, values)
     },
   }
 }
