@@ -94,12 +94,4 @@ export const {
   requireAction,
 } = createGuardFactories(authorize)
 
-export type {
-  AuthContext,
-  AuthenticateOptions,
-  EnforcePolicyOptions,
-  Guard,
-  Policy,
-  PolicyDecision,
-  Requirement,
-} from '../../src/index.js'
+export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

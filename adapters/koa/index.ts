@@ -38,7 +38,6 @@ const KoaRequestView = defineRequestView<Context>({
   query: (ctx) => ctx.query,
   body: (ctx) => (ctx.request as { body?: unknown }).body,
   params: (ctx) => (ctx as { params?: unknown }).params,
-  socket: (ctx) => ctx.req.socket,
 })
 type TaggedState = { [REQUEST]?: RequestView<Context> }
 
@@ -109,12 +108,4 @@ export const {
   requireAction,
 } = createGuardFactories(authorize)
 
-export type {
-  AuthContext,
-  AuthenticateOptions,
-  EnforcePolicyOptions,
-  Guard,
-  Policy,
-  PolicyDecision,
-  Requirement,
-} from '../../src/index.js'
+export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

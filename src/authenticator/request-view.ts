@@ -10,8 +10,6 @@ export interface RequestReaders<T> {
   query(source: T): unknown
   body(source: T): unknown
   params(source: T): unknown
-  /** The connection (policy conditions on the client IP read its `remoteAddress`). */
-  socket?(source: T): { readonly remoteAddress?: string | undefined } | undefined
 }
 
 /** The core's view of one framework request, carrying the authenticator that created it. */
@@ -55,8 +53,9 @@ export function defineRequestView<T>(
     get params() {
       return read.params(this.source)
     }
+    // Koa's context and Fastify's request both expose the connection as `socket`.
     get socket() {
-      return read.socket?.(this.source)
+      return (this.source as { socket?: AuthRequest['socket'] }).socket
     }
   }
 }
