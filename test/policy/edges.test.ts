@@ -179,3 +179,102 @@ describe('CLI edge cases', () => {
     }
   })
 })
+
+describe('more policy edges', () => {
+  it('signature keys: a JWKS URL, a KeyObject, and typ with the application/ prefix', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const { CompactSign, exportJWK } = await import('jose')
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }
+    const document = doc({ version: 1 })
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(document)))
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'application/oidc-guard-policy+jwt' })
+      .sign(privateKey)
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(req.url === '/jwks' ? JSON.stringify({ keys: [jwk] }) : jws)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const viaUrl = await loadPolicy({
+        url: `${base}/policy`,
+        signature: { jwks: `${base}/jwks` },
+      })
+      expect(viaUrl.version).toBe(1)
+      viaUrl.close()
+      const viaKeyObject = await loadPolicy({ url: `${base}/policy`, signature: { publicKey } })
+      expect(viaKeyObject.version).toBe(1)
+      viaKeyObject.close()
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('an empty 200 answer is an invalid document', async () => {
+    const empty = (async () => new Response(null, { status: 200 })) as typeof fetch
+    await expect(loadPolicy({ url: 'http://127.0.0.1:9/p', fetch: empty })).rejects.toThrow(
+      PolicyError,
+    )
+  })
+
+  it('enforcePolicy() reads the path from originalUrl, path or url, and denies when none is there', async () => {
+    const policy = await loadPolicy({
+      document: doc({ rules: [{ action: 'a', allow: true }], routes: { 'GET /x': 'a' } }),
+    })
+    const { pinPolicy } = await import('../../src/policy/policy.js')
+    const guard = createPolicyGuard()
+    const pinned = (fields: object) => {
+      const request = { method: 'GET', headers: {}, ...fields }
+      pinPolicy(request, policy)
+      return guard.evaluate(authOf(), request).allowed
+    }
+    expect(pinned({ originalUrl: '/x?y=1' })).toBe(true)
+    expect(pinned({ path: '/x' })).toBe(true)
+    expect(pinned({})).toBe(false)
+    expect(pinned({ originalUrl: 42 })).toBe(false)
+    // A condition on request.path reads url when nothing else is there.
+    const byPath = compile(
+      doc({ rules: [{ action: 'a', allow: true, when: { request: 'path', equals: '/p' } }] }),
+    )
+    expect(
+      byPath.decide('a', authOf(), {
+        request: { method: 'GET', headers: {}, url: '/p?q' } as never,
+      }).allowed,
+    ).toBe(true)
+    expect(byPath.decide('a', authOf(), { request: { method: 'GET', headers: {} } }).allowed).toBe(
+      false,
+    )
+    policy.close()
+  })
+
+  it('a comparison without an operator, and a null-valued key, are located', () => {
+    expect(() =>
+      compile(doc({ rules: [{ action: 'a', allow: true, when: { claim: 'x' } }] })),
+    ).toThrow(/rules\[0\]\.when: expected exactly one of equals/)
+    expect(() =>
+      parsePolicyText('version: 1\nactions: { a: }\nrules: []\nroutes: { "GET /x": }\n'),
+    ).toThrow(/4:\d+ routes\.GET \/x: expected string/)
+  })
+
+  it('explain on a request no binding matches says so', async () => {
+    const out: string[] = []
+    const code = await main(
+      [
+        'explain',
+        '--policy',
+        'examples/policy/orders-policy.yaml',
+        '--token',
+        'test/fixtures/policy/editor.claims.json',
+        '--request',
+        'GET /nowhere',
+      ],
+      { out: (line) => out.push(line), err: () => {} },
+    )
+    expect(code).toBe(1)
+    expect(out).toEqual([
+      'policy version 1 · GET /nowhere → no binding',
+      'decision: deny — no rule: no route binding matches this request',
+    ])
+  })
+})
