@@ -26,12 +26,15 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'claims', 'authenticator'],
+  config: ['errors', 'claims', 'authenticator', 'introspection', 'revocation'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
-  verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
+  verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims', 'introspection'],
+  introspection: ['errors', 'config', 'jose', 'keys', 'claims', 'verify'],
+  revocation: ['errors', 'config', 'jose', 'keys', 'verify'],
+  redis: ['errors', 'revocation'],
   guards: ['errors', 'config', 'http', 'claims', 'verify'],
-  authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+  authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'revocation'],
 }
 
 function stageOf(file: string): string | undefined {

@@ -16,6 +16,8 @@ import {
 import type { AuthRequest } from '../http/auth-request.js'
 import type { AuthContext } from '../verify/auth-context.js'
 import { createVerifier, type AuthenticatorStats } from '../verify/verifier.js'
+import type { Denylist, RevocationTarget, RevokeOptions } from '../revocation/denylist.js'
+import { createRevocationStage } from '../revocation/revocation-stage.js'
 
 /** The core every adapter wraps: authenticate a request, then authorize it against guards. */
 export interface Authenticator {
@@ -55,6 +57,13 @@ export interface Authenticator {
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
+  /** The denylist every request is checked against (the `denylist` option, or this one's own). */
+  readonly denylist: Denylist
+  /**
+   * Refuses a token, subject, session or client from now on: `denylist.revoke()`.
+   * @example await authenticator.revoke({ sub: 'user-42' })
+   */
+  revoke(target: RevocationTarget, options?: RevokeOptions): Promise<void>
   /** What the bounded caches hold now (for monitoring and tests of the bounds). */
   stats(): AuthenticatorStats
   /** Drops cached keys and tokens. */
@@ -71,6 +80,7 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
+  const revocation = createRevocationStage(options)
   const { onDecision, realm } = options
 
   type Outcome = Pick<DecisionEvent, 'type' | 'allowed' | 'reason'> & Partial<DecisionEvent>
@@ -123,7 +133,10 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
         if (!credentialsRequired) return undefined
         throw new MissingTokenError(undefined, { realm })
       }
-      result = verifier.verify(token)
+      // The denylist is consulted after the verified-token cache too: a hit is never let through.
+      const verified = verifier.verify(token)
+      result =
+        verified instanceof Promise ? verified.then(revocation.check) : revocation.check(verified)
     } catch (error) {
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error
@@ -177,9 +190,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (error) throw error
       return decision
     },
+    denylist: revocation.denylist,
+    revoke: (target, revokeOptions) => revocation.denylist.revoke(target, revokeOptions),
     stats: () => verifier.stats(),
     close() {
       verifier.clear()
+      revocation.close()
     },
   }
 }

@@ -2,6 +2,12 @@ import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import {
+  introspectionOptionSchema,
+  type IntrospectionOptions,
+} from '../introspection/introspection-options.js'
+import { isDenylist, type Denylist } from '../revocation/denylist.js'
+import { permissionsOptionSchema, type PermissionsOptions } from '../revocation/permissions.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
@@ -77,6 +83,8 @@ export interface IssuerOptions extends VerificationOptions {
   tenants?: string[]
   /** Decides whether a tenant of an issuer template exists (e.g. from your database). Cached. */
   resolveTenant?: (tenant: string) => TenantResolution | Promise<TenantResolution>
+  /** RFC 7662 introspection of this issuer's opaque tokens (and optionally JWTs). Default: none. */
+  introspection?: IntrospectionOptions
 }
 
 /** Settings shared by every issuer: token extraction, key fetching, caches and hooks. */
@@ -120,6 +128,14 @@ export interface CommonOptions extends VerificationOptions {
    * Fastify's error handler) instead of answering them directly. Default false.
    */
   forwardErrors?: boolean
+  /**
+   * Revoked tokens, subjects, sessions and clients (`createDenylist()`), checked on every
+   * request, cache hits included. Share one between routes and instances. Default: a denylist
+   * of this authenticator only.
+   */
+  denylist?: Denylist
+  /** Roles, permissions, groups and attributes from your own user store, merged before guards. */
+  permissions?: PermissionsOptions
 }
 
 /** One issuer, configured at the top level. */
@@ -204,6 +220,7 @@ const issuerFields = {
     .min(1)
     .optional(),
   resolveTenant: fn<IssuerOptions['resolveTenant']>().optional(),
+  introspection: introspectionOptionSchema.optional(),
 }
 
 const issuerSchema = z.strictObject({ ...verificationFields, ...issuerFields })
@@ -236,6 +253,10 @@ const optionsSchema = z
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
     forwardErrors: z.boolean().default(false),
+    denylist: z
+      .custom<Denylist>(isDenylist, 'Expected a denylist from createDenylist()')
+      .optional(),
+    permissions: permissionsOptionSchema.optional(),
   })
   .superRefine((options, ctx) => {
     const issue = (path: PropertyKey[], message: string) =>
@@ -248,6 +269,7 @@ const optionsSchema = z
         'secret',
         'tenants',
         'resolveTenant',
+        'introspection',
       ] as const) {
         if (options[key] !== undefined)
           issue([key], 'Set it on each entry of "issuers", not next to it')
@@ -296,6 +318,8 @@ function checkIssuer(
   }
   if (isTemplate && secret !== undefined)
     issue([...path, 'secret'], 'A shared secret cannot serve many tenants')
+  if (isTemplate && entry.introspection !== undefined)
+    issue([...path, 'introspection'], 'An issuer template cannot introspect')
   const profile = entry.profile ?? defaults.profile
   if (profile === 'strict' && defaults.tokenLocations.includes('query')) {
     issue(
@@ -324,6 +348,7 @@ export interface ResolvedIssuerOptions {
   readonly rolesClaim: string | undefined
   readonly tenants: ReadonlySet<string> | undefined
   readonly resolveTenant: IssuerOptions['resolveTenant']
+  readonly introspection: IntrospectionOptions | undefined
 }
 
 /** Options after validation and defaults: what the core runs on. */
@@ -347,6 +372,8 @@ export interface ResolvedAuthenticateOptions {
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   readonly forwardErrors: boolean
+  readonly denylist: Denylist | undefined
+  readonly permissions: PermissionsOptions | undefined
 }
 
 function describePath(path: readonly PropertyKey[]): string {
@@ -399,6 +426,7 @@ function resolveIssuer(entry: ParsedIssuer, defaults: ParsedVerification): Resol
     rolesClaim: pick('rolesClaim'),
     tenants: entry.tenants ? new Set(entry.tenants) : undefined,
     resolveTenant: entry.resolveTenant,
+    introspection: entry.introspection as IntrospectionOptions | undefined,
   })
 }
 
@@ -411,8 +439,17 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
   if (!parsed.success) {
     throw new ConfigurationError(formatIssues('Invalid oidc-guard options:', parsed.error.issues))
   }
-  const { issuers, issuer, audience, jwksUri, secret, tenants, resolveTenant, ...rest } =
-    parsed.data
+  const {
+    issuers,
+    issuer,
+    audience,
+    jwksUri,
+    secret,
+    tenants,
+    resolveTenant,
+    introspection,
+    ...rest
+  } = parsed.data
   const defaults: ParsedVerification = rest
   const entries: ParsedIssuer[] = issuers ?? [
     {
@@ -422,6 +459,7 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
       secret,
       tenants,
       resolveTenant,
+      introspection,
     },
   ]
   return Object.freeze({
@@ -444,5 +482,7 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     fetch: rest.fetch,
     onDecision: rest.onDecision,
     forwardErrors: rest.forwardErrors,
+    denylist: rest.denylist,
+    permissions: rest.permissions as PermissionsOptions | undefined,
   })
 }

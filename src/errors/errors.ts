@@ -9,6 +9,7 @@ export type OidcGuardErrorCode =
   | 'ERR_BEARER_INVALID_TOKEN'
   | 'ERR_BEARER_INSUFFICIENT_SCOPE'
   | 'ERR_KEYS_UNAVAILABLE'
+  | 'ERR_DEPENDENCY_UNAVAILABLE'
 
 /** The RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -131,6 +132,29 @@ export class KeySetUnavailableError extends OidcGuardError {
   }
 }
 
+/**
+ * A service a decision depends on cannot answer: the introspection endpoint, the shared
+ * denylist, or the app's permission resolver. Fail closed: 503 with `Retry-After`, no challenge;
+ * the message says which one (it is the decision event's `reason`).
+ */
+export class DependencyUnavailableError extends OidcGuardError {
+  readonly code = 'ERR_DEPENDENCY_UNAVAILABLE'
+  readonly status = 503
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfter: number
+
+  constructor(message: string, options: ErrorOptions & { retryAfter?: number } = {}) {
+    super(message, options)
+    this.retryAfter = options.retryAfter ?? 5
+  }
+  override get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter) }
+  }
+  override get body(): ErrorBody {
+    return { error: 'temporarily_unavailable', error_description: this.message }
+  }
+}
+
 /** Invalid options or guard arguments, thrown at startup (never while serving a request). */
 export class ConfigurationError extends Error {
   readonly code = 'ERR_OIDC_GUARD_CONFIGURATION'
@@ -146,6 +170,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<OidcGuardErrorCode>([
   'ERR_BEARER_INVALID_TOKEN',
   'ERR_BEARER_INSUFFICIENT_SCOPE',
   'ERR_KEYS_UNAVAILABLE',
+  'ERR_DEPENDENCY_UNAVAILABLE',
 ])
 
 /**

@@ -32,4 +32,10 @@ export const DESCRIPTIONS = {
   forbidden: 'The access token does not grant access to this resource',
   keysUnavailable: 'The signing keys are temporarily unavailable',
   tenantUnavailable: 'The tenant configuration is temporarily unavailable',
+  revoked: 'The access token was revoked',
+  inactive: 'The access token is not active',
+  disabled: 'The subject of the access token is disabled',
+  introspectionUnavailable: 'The token introspection endpoint is temporarily unavailable',
+  denylistUnavailable: 'The revocation list is temporarily unavailable',
+  permissionsUnavailable: 'The permission store is temporarily unavailable',
 } as const

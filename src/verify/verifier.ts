@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache'
 import { InvalidTokenError } from '../errors/errors.js'
 import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
+import { createIntrospectors } from '../introspection/introspection-stage.js'
 import { parseJws } from '../jose/signature.js'
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
 import type { AuthContext } from './auth-context.js'
@@ -49,35 +50,44 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       ? new LRUCache<string, AuthContext>({ max: options.tokenCacheSize })
       : undefined
   const registry = createIssuerRegistry(options, () => tokenCache?.clear())
+  // RFC 7662: opaque tokens (and, per issuer, JWTs too) are asked about online.
+  const introspection = createIntrospectors(options)
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
-  function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
+  function verifyUncached(token: string, key: string): AuthContext | Promise<AuthContext> {
     // RFC 6750 §2.1 syntax (400) before anything else; a remembered token passed it already.
     checkTokenSyntax(token, options.realm)
     const jws = parseJws(token)
     if (jws === undefined) {
+      if (introspection !== undefined) return introspection.opaque(token, key)
       throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
     const verifier = registry.select(jws.claims.iss)
-    return verifier instanceof Promise
-      ? verifier.then((found) => found.verify(token, jws))
-      : verifier.verify(token, jws)
+    const verified =
+      verifier instanceof Promise
+        ? verifier.then((found) => found.verify(token, jws))
+        : verifier.verify(token, jws)
+    return introspection === undefined ? verified : introspection.confirm(token, key, verified)
   }
 
   function remember(key: string, auth: AuthContext): AuthContext {
-    const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
+    const ttl = Math.min(
+      auth.expiresAt * 1000 - Date.now(),
+      options.tokenCacheMaxAge,
+      introspection?.cacheLimit(auth) ?? Infinity,
+    )
     if (ttl > 0) tokenCache?.set(key, auth, { ttl })
     return auth
   }
 
   return {
     verify(token) {
-      if (tokenCache === undefined) return verifyUncached(token)
       const key = sha256(token)
+      if (tokenCache === undefined) return verifyUncached(token, key)
       const cached = tokenCache.get(key)
       // lru-cache expires entries on its own monotonic clock; `exp` is wall-clock time.
       if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) return cached
-      const result = verifyUncached(token)
+      const result = verifyUncached(token, key)
       return result instanceof Promise
         ? result.then((auth) => remember(key, auth))
         : remember(key, result)
@@ -88,6 +98,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     clear() {
       tokenCache?.clear()
       registry.clear()
+      introspection?.clear()
     },
   }
 }
