@@ -64,3 +64,32 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+// Revocation: introspection, the shared denylist, back-channel logout, permissions.
+export { DependencyUnavailableError } from './errors/errors.js'
+export {
+  createDenylist,
+  isDenylist,
+  type Denylist,
+  type DenylistOptions,
+  type RevocationTarget,
+  type RevokeOptions,
+} from './revocation/denylist.js'
+export {
+  createMemoryDenylistStore,
+  type DenylistEntry,
+  type DenylistSink,
+  type DenylistStore,
+  type RevocationKind,
+} from './revocation/denylist-store.js'
+export {
+  createBackchannelLogout,
+  type BackchannelLogout,
+  type BackchannelLogoutOptions,
+  type BackchannelLogoutRequest,
+  type BackchannelLogoutResponse,
+} from './revocation/backchannel-logout.js'
+export type { PermissionGrant, PermissionsOptions } from './revocation/permissions.js'
+export type {
+  ClientAuthMethod,
+  IntrospectionOptions,
+} from './introspection/introspection-options.js'

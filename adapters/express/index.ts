@@ -2,11 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createGuardFactories,
   isOidcGuardError,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type Guard,
 } from '../../src/index.js'
 
@@ -74,6 +76,20 @@ export function authorize(guard: Guard): GuardMiddleware {
   return asGuard(guardMiddleware, guard)
 }
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 route: reads the form (parsed or not), validates
+ * the logout token, revokes through the denylist, answers 200/400 with `Cache-Control: no-store`.
+ * @example app.post('/backchannel-logout', backchannelLogout({ issuer, clientId, denylist }))
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions): RequestHandler {
+  const logout = createBackchannelLogout(options)
+  return function backchannelLogoutHandler(req, res, next) {
+    logout
+      .handle({ headers: req.headers, body: req.body, stream: req })
+      .then((answer) => void res.status(answer.status).set(answer.headers).send(answer.body), next)
+  }
+}
+
 export const {
   requireScope,
   requireAnyScope,
@@ -92,4 +108,5 @@ export const {
   guard,
 } = createGuardFactories(authorize)
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createGuardFactories,
   defineRequestView,
   guardFor,
@@ -10,6 +11,7 @@ import {
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type RequestView,
   type Guard,
   type Requirement,
@@ -137,6 +139,20 @@ async function oidcGuardPlugin(fastify: FastifyInstance, options: AuthenticateOp
 export const authenticate = fp(oidcGuardPlugin, { fastify: '5.x', name: 'oidc-guard/fastify' })
 export default authenticate
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 receiver, as an `onRequest` hook that answers
+ * before Fastify parses the body (so no form parser is needed): validates the logout token,
+ * revokes through the denylist, answers 200/400 with `Cache-Control: no-store`.
+ * @example app.post('/backchannel-logout', { onRequest: backchannelLogout(options) }, () => {})
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions) {
+  const logout = createBackchannelLogout(options)
+  return async function backchannelLogoutHook(request: FastifyRequest, reply: FastifyReply) {
+    const answer = await logout.handle({ headers: request.headers, stream: request.raw })
+    return reply.code(answer.status).headers(answer.headers).send(answer.body)
+  }
+}
+
 export const {
   requireScope,
   requireAnyScope,
@@ -155,4 +171,5 @@ export const {
   guard,
 } = createGuardFactories(authorize)
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

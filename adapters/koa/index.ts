@@ -2,12 +2,14 @@ import type { Context, Middleware, Next } from 'koa'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createGuardFactories,
   defineRequestView,
   isOidcGuardError,
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type RequestView,
   type Guard,
 } from '../../src/index.js'
@@ -88,6 +90,22 @@ export function authorize(guard: Guard): GuardMiddleware {
   return asGuard(guardMiddleware, guard)
 }
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 route: reads the form (parsed or not), validates
+ * the logout token, revokes through the denylist, answers 200/400 with `Cache-Control: no-store`.
+ * @example router.post('/backchannel-logout', backchannelLogout({ issuer, clientId, denylist }))
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions): Middleware {
+  const logout = createBackchannelLogout(options)
+  return async function backchannelLogoutMiddleware(ctx: Context) {
+    const body = (ctx.request as { body?: unknown }).body
+    const answer = await logout.handle({ headers: ctx.headers, body, stream: ctx.req })
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    ctx.body = answer.body
+  }
+}
+
 export const {
   requireScope,
   requireAnyScope,
@@ -106,4 +124,5 @@ export const {
   guard,
 } = createGuardFactories(authorize)
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

@@ -67,8 +67,12 @@ export interface Denylist {
   readonly size: number
   /** Drops the cached permissions of a subject on every instance sharing the store. */
   invalidatePermissions(subject: string): Promise<void>
-  /** Registers a listener for permission invalidations (from any instance). Returns its remover. */
-  onPermissionsInvalidated(listener: (subject: string) => void): () => void
+  /**
+   * Registers a listener for permission invalidations from any instance; `undefined` means every
+   * subject (after a resynchronisation, since invalidations may have been missed). Returns its
+   * remover.
+   */
+  onPermissionsInvalidated(listener: (subject: string | undefined) => void): () => void
   /** Resolves once the store has loaded the view (at once for the memory store). */
   ready(): Promise<void>
   /** Stops the store. */
@@ -133,7 +137,7 @@ export function createDenylist(options: DenylistOptions = {}): Denylist {
   let puts = 0
   let available = false
   let unavailableReason: string | undefined = 'The revocation list is not loaded yet'
-  const listeners = new Set<(subject: string) => void>()
+  const listeners = new Set<(subject: string | undefined) => void>()
   let markReady: () => void = () => {}
   const loaded = new Promise<void>((resolve) => (markReady = resolve))
 
@@ -163,23 +167,29 @@ export function createDenylist(options: DenylistOptions = {}): Denylist {
     }
   }
 
+  function notify(subject: string | undefined): void {
+    for (const listener of listeners) {
+      try {
+        listener(subject)
+      } catch {
+        // One failing listener must not stop the others.
+      }
+    }
+  }
+
   const sink: DenylistSink = {
     apply(entries, replace) {
       if (replace) {
         for (const kind of KINDS) held[kind].clear()
         size = 0
+        // Invalidations published while this instance was away are lost: drop every grant.
+        notify(undefined)
       }
       const now = nowSeconds()
       for (const entry of entries) if (entry.until > now) put(entry)
     },
     invalidated(subject) {
-      for (const listener of listeners) {
-        try {
-          listener(subject)
-        } catch {
-          // One failing listener must not stop the others.
-        }
-      }
+      notify(subject)
     },
     availability(up, reason) {
       available = up

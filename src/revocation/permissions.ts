@@ -73,8 +73,8 @@ interface Held {
 export interface PermissionStage {
   /** The context with the subject's grant merged in: synchronous when the grant is held. */
   apply(auth: AuthContext): AuthContext | Promise<AuthContext>
-  /** Drops a subject's grant here (the denylist broadcasts it to other instances). */
-  invalidate(subject: string): void
+  /** Drops a subject's grant here, or every grant (`undefined`). */
+  invalidate(subject: string | undefined): void
   readonly size: number
   clear(): void
 }
@@ -167,6 +167,11 @@ export function createPermissionStage(options: PermissionsOptions, realm: string
       return load(key, auth).then((found) => finish(auth, found))
     },
     invalidate(subject) {
+      if (subject === undefined) {
+        cache.clear()
+        pending.clear()
+        return
+      }
       cache.delete(subject)
       pending.delete(subject)
     },
