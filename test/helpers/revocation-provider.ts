@@ -192,8 +192,12 @@ export async function startRevocationProvider(
         }),
       },
     },
-    // Back-channel logout to the API on 127.0.0.1: the default fetch refuses loopback addresses.
-    fetch: (url, init) => globalThis.fetch(url, init),
+    // Back-channel logout to the API on 127.0.0.1: the provider's own dispatcher refuses
+    // loopback addresses, so it is dropped here (tests only).
+    fetch: (url, init) => {
+      const { dispatcher: _dispatcher, ...rest } = init as RequestInit & { dispatcher?: unknown }
+      return globalThis.fetch(url, rest)
+    },
     findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
     cookies: { keys: ['a-cookie-signing-key-for-tests-only'] },
     adapter: MemoryAdapter,
