@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
-import Provider from 'oidc-provider'
+import Provider, { type ClientAuthMethod, type ClientMetadata } from 'oidc-provider'
 
 /**
  * A real oidc-provider for the revocation tests: opaque and JWT access tokens, RFC 7662
@@ -120,7 +120,11 @@ export async function startRevocationProvider(
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const apiClient = (client_id: string, method: string, extra: Record<string, unknown> = {}) => ({
+  const apiClient = (
+    client_id: string,
+    method: ClientAuthMethod,
+    extra: Partial<ClientMetadata> = {},
+  ): ClientMetadata => ({
     client_id,
     ...(method === 'private_key_jwt'
       ? { jwks: { keys: [apiPublicKey] } }
