@@ -135,8 +135,6 @@ export function createDenylist(options: DenylistOptions = {}): Denylist {
   }
   let size = 0
   let puts = 0
-  let available = false
-  let unavailableReason: string | undefined = 'The revocation list is not loaded yet'
   const listeners = new Set<(subject: string | undefined) => void>()
   let markReady: () => void = () => {}
   const loaded = new Promise<void>((resolve) => (markReady = resolve))
@@ -192,20 +190,22 @@ export function createDenylist(options: DenylistOptions = {}): Denylist {
       notify(subject)
     },
     availability(up, reason) {
-      available = up
-      unavailableReason = up ? undefined : (reason ?? 'The revocation list is unavailable')
+      // Plain data properties: the request path reads them without a getter call.
+      denylist.available = up
+      denylist.unavailableReason = up ? undefined : (reason ?? 'The revocation list is unavailable')
       if (up) markReady()
     },
   }
 
   // `iat` may be absent (allowed outside the strict profile): such a token cannot prove it was
-  // issued after the revocation, so it is refused.
-  function issuedBy(entry: Held | undefined, iat: unknown, now: number): boolean {
-    if (entry === undefined || entry.until <= now) return false
+  // issued after the revocation, so it is refused. The clock is read only for a match.
+  function issuedBy(entry: Held | undefined, iat: unknown): boolean {
+    if (entry === undefined || entry.until <= nowSeconds()) return false
     return typeof iat !== 'number' || iat <= entry.revokedAt
   }
 
-  const denylist: Denylist & { [DENYLIST]: true } = {
+  type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+  const denylist: Mutable<Denylist> & { [DENYLIST]: true } = {
     [DENYLIST]: true,
     async revoke(target, revokeOptions = {}) {
       const { kind, value } = targetOf(target)
@@ -222,27 +222,32 @@ export function createDenylist(options: DenylistOptions = {}): Denylist {
       }
       await store.add({ kind, value, revokedAt, until })
     },
+    // On every request: at most four Map lookups, each skipped when its kind holds nothing.
     isRevoked(auth) {
       if (size === 0) return false
-      const now = nowSeconds()
       const claims = auth.claims
-      const jti = claims.jti
-      if (typeof jti === 'string') {
-        const entry = held.jti.get(jti)
-        if (entry !== undefined && entry.until > now) return true
+      if (held.jti.size > 0) {
+        const jti = claims.jti
+        const entry = typeof jti === 'string' ? held.jti.get(jti) : undefined
+        if (entry !== undefined && entry.until > nowSeconds()) return true
       }
-      const iat = claims.iat
-      if (auth.subject !== undefined && issuedBy(held.sub.get(auth.subject), iat, now)) return true
-      const sid = claims.sid
-      if (typeof sid === 'string' && issuedBy(held.sid.get(sid), iat, now)) return true
-      return auth.clientId !== undefined && issuedBy(held.clientId.get(auth.clientId), iat, now)
+      const { sub, sid, clientId } = held
+      if (sub.size > 0 && auth.subject !== undefined && issuedBy(sub.get(auth.subject), claims.iat))
+        return true
+      if (
+        sid.size > 0 &&
+        typeof claims.sid === 'string' &&
+        issuedBy(sid.get(claims.sid), claims.iat)
+      )
+        return true
+      return (
+        clientId.size > 0 &&
+        auth.clientId !== undefined &&
+        issuedBy(clientId.get(auth.clientId), claims.iat)
+      )
     },
-    get available() {
-      return available
-    },
-    get unavailableReason() {
-      return unavailableReason
-    },
+    available: false,
+    unavailableReason: 'The revocation list is not loaded yet',
     failOpen,
     get size() {
       return size
