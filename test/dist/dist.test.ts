@@ -51,6 +51,16 @@ describe('built package', () => {
     expect(koa).toEqual(express)
   })
 
+  it('loads oidc-guard/redis as ESM and CJS, and the main entry never loads redis', async () => {
+    expect(await node(['--input-type=module', '-e', `const m = await import('oidc-guard/redis'); console.log(JSON.stringify(typeof m.createRedisDenylistStore))`])).toBe('function')
+    const script = `
+      const core = require('oidc-guard')
+      const loaded = Object.keys(require.cache).some((file) => /node_modules[\\/](redis|@redis)[\\/]/.test(file))
+      const redis = typeof require('oidc-guard/redis').createRedisDenylistStore
+      console.log(JSON.stringify({ core: typeof core.createDenylist, loaded, redis }))`
+    expect(await node(['--input-type=commonjs', '-e', script])).toEqual({ core: 'function', loaded: false, redis: 'function' })
+  })
+
   it('an error from the ESM build is recognised by the CJS build (dual-package hazard)', async () => {
     const script = `
       import { createRequire } from 'node:module'
