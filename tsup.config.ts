@@ -6,6 +6,7 @@ export default defineConfig({
     'express/index': 'adapters/express/index.ts',
     'koa/index': 'adapters/koa/index.ts',
     'fastify/index': 'adapters/fastify/index.ts',
+    'otel/index': 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +15,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['express', 'koa', 'fastify', 'fastify-plugin'],
+  external: ['express', 'koa', 'fastify', 'fastify-plugin', '@opentelemetry/api'],
 })

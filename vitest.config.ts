@@ -27,6 +27,7 @@ export default defineConfig({
     alias: [
       { find: /^oidc-guard$/, replacement: here('./src/index.ts') },
       { find: /^oidc-guard\/(express|koa|fastify)$/, replacement: here('./adapters/$1/index.ts') },
+      { find: /^oidc-guard\/otel$/, replacement: here('./src/otel/index.ts') },
     ],
   },
   test: {

@@ -64,3 +64,14 @@ export {
   type RequestReaders,
   type RequestView,
 } from './authenticator/request-view.js'
+export { reasonCode } from './errors/reasons.js'
+export type { Instrumentation, InstrumentedAuthenticator } from './authenticator/instrumentation.js'
+export type {
+  FetchEnd,
+  FetchFailureReason,
+  FetchHook,
+  FetchKind,
+  FetchStart,
+  TokenCacheLookups,
+  VerificationHook,
+} from './verify/verifier.js'

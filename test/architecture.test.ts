@@ -32,6 +32,8 @@ const LAYERS: Record<string, readonly string[]> = {
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
   guards: ['errors', 'config', 'http', 'claims', 'verify'],
   authenticator: ['errors', 'config', 'http', 'verify', 'guards'],
+  // A subpath of its own, outside the pipeline: it sees the core only through src/index.ts.
+  otel: [],
 }
 
 function stageOf(file: string): string | undefined {
@@ -68,6 +70,20 @@ describe('module boundaries', () => {
     for (const file of [...sources('src'), ...sources('adapters')]) {
       for (const path of importsOf(file)) {
         expect(path, file).not.toMatch(/(^|\/)(examples|test|bench|scripts)\//)
+      }
+    }
+  })
+
+  it('only src/otel/ imports @opentelemetry, and it sees the core only through src/index.ts', () => {
+    for (const file of sources('src')) {
+      for (const path of importsOf(file)) {
+        if (file.startsWith('src/otel/')) {
+          const allowed =
+            path === '../index.js' ||
+            path === '@opentelemetry/api' ||
+            /^\.\/[a-z-]+\.js$/.test(path)
+          expect(allowed, `${file} imports ${path}`).toBe(true)
+        } else expect(path, file).not.toMatch(/^@opentelemetry\//)
       }
     }
   })

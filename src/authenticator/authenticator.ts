@@ -71,7 +71,12 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
-  const { onDecision, realm } = options
+  const { onDecision, realm, instrumentation: hooks } = options
+  const detach = hooks?.attach?.({
+    options,
+    stats: () => verifier.stats(),
+    tokenCacheLookups: () => verifier.lookups(),
+  })
 
   type Outcome = Pick<DecisionEvent, 'type' | 'allowed' | 'reason'> & Partial<DecisionEvent>
 
@@ -96,12 +101,35 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     }
   }
 
-  function reportFailure(request: AuthRequest, started: number, error: OidcGuardError): void {
+  function notifyDenied(error: OidcGuardError, request: AuthRequest, guard?: Guard): void {
+    try {
+      hooks?.onDenied?.(error, request, guard)
+    } catch {
+      // Observability never decides a request.
+    }
+  }
+
+  function reportFailure(
+    request: AuthRequest,
+    started: number,
+    error: OidcGuardError,
+    guard?: Guard,
+  ): void {
+    if (hooks?.onDenied) notifyDenied(error, request, guard)
+    if (!onDecision) return
     const { message: reason, code, status } = error
     report(request, started, { type: 'authenticate', allowed: false, reason, code, status })
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
+    if (hooks?.onAuthenticated) {
+      try {
+        hooks.onAuthenticated(auth, request)
+      } catch {
+        // Observability never decides a request.
+      }
+    }
+    if (!onDecision) return auth
     report(
       request,
       started,
@@ -125,12 +153,12 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       }
       result = verifier.verify(token)
     } catch (error) {
-      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error)
+      if ((onDecision || hooks) && isOidcGuardError(error)) reportFailure(request, started, error)
       throw error
     }
     if (!(result instanceof Promise))
-      return onDecision ? reportSuccess(request, started, result) : result
-    if (!onDecision) return result
+      return onDecision || hooks ? reportSuccess(request, started, result) : result
+    if (!onDecision && !hooks) return result
     return result.then(
       (auth) => reportSuccess(request, started, auth),
       (error: unknown) => {
@@ -159,11 +187,20 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const started = onDecision ? performance.now() : 0
       if (auth === undefined) {
         const error = new MissingTokenError(undefined, { realm })
-        if (onDecision) reportFailure(request, started, error)
+        if (onDecision || hooks) reportFailure(request, started, error, guard)
         throw error
       }
       const decision = guard.evaluate(auth, request)
       const error = decision.allowed ? undefined : new InsufficientScopeError(decision, { realm })
+      if (error !== undefined) {
+        if (hooks?.onDenied) notifyDenied(error, request, guard)
+      } else if (hooks?.onAuthorized) {
+        try {
+          hooks.onAuthorized(guard, auth, request)
+        } catch {
+          // Observability never decides a request.
+        }
+      }
       if (onDecision) {
         const { allowed, guard: guardName, reason, missing } = decision
         const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }
@@ -180,6 +217,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     stats: () => verifier.stats(),
     close() {
       verifier.clear()
+      if (typeof detach === 'function') detach()
     },
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ConfigurationError } from '../errors/errors.js'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import type { Instrumentation } from '../authenticator/instrumentation.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
@@ -115,6 +116,11 @@ export interface CommonOptions extends VerificationOptions {
   fetch?: typeof fetch
   /** Receives every authentication and guard decision, allowed or not. */
   onDecision?: (event: DecisionEvent) => void
+  /**
+   * Metrics and traces hooks, e.g. `createTelemetry()` from `oidc-guard/otel`. Default: none
+   * (no cost). See `Instrumentation`.
+   */
+  instrumentation?: Instrumentation
   /**
    * Adapters only: hand errors to the framework's error pipeline (`next(err)`, a thrown error,
    * Fastify's error handler) instead of answering them directly. Default false.
@@ -235,6 +241,12 @@ const optionsSchema = z
     unknownTenantTtl: positiveInt.default(300_000),
     fetch: fn<typeof fetch>().optional(),
     onDecision: fn<(event: DecisionEvent) => void>().optional(),
+    instrumentation: z
+      .custom<Instrumentation>(
+        (value) => typeof value === 'object' && value !== null,
+        'Expected an instrumentation object',
+      )
+      .optional(),
     forwardErrors: z.boolean().default(false),
   })
   .superRefine((options, ctx) => {
@@ -346,6 +358,7 @@ export interface ResolvedAuthenticateOptions {
   readonly unknownTenantTtl: number
   readonly fetch: typeof fetch | undefined
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
+  readonly instrumentation: Instrumentation | undefined
   readonly forwardErrors: boolean
 }
 
@@ -443,6 +456,7 @@ export function resolveOptions(input: unknown): ResolvedAuthenticateOptions {
     unknownTenantTtl: rest.unknownTenantTtl,
     fetch: rest.fetch,
     onDecision: rest.onDecision,
+    instrumentation: rest.instrumentation,
     forwardErrors: rest.forwardErrors,
   })
 }

@@ -21,7 +21,7 @@ export async function discoverJwksUri(issuer: string, limits: FetchLimits): Prom
   let lastFailure: unknown
   for (const url of discoveryUrls(issuer)) {
     try {
-      const { json } = await fetchJson(url, limits)
+      const { json } = await fetchJson(url, limits, 'discovery')
       const metadata = json as { issuer?: unknown; jwks_uri?: unknown } | null
       if (metadata === null || typeof metadata !== 'object' || metadata.issuer !== issuer) {
         throw new FetchFailure('invalid-json', 'discovery document is for another issuer')

@@ -1,14 +1,44 @@
 /** Why a fetch of a discovery document or key set failed; internal, never shown to clients. */
 export class FetchFailure extends Error {
   constructor(
-    readonly reason: 'timeout' | 'network' | 'status' | 'too-large' | 'invalid-json',
+    readonly reason: FetchFailureReason,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options)
     this.name = 'FetchFailure'
+    this.status = options?.status
   }
+  /** The HTTP status, when the failure is an unexpected one. */
+  readonly status: number | undefined
 }
+
+/** Why a fetch failed, as a short stable word (a metric attribute, never shown to clients). */
+export type FetchFailureReason = 'timeout' | 'network' | 'status' | 'too-large' | 'invalid-json'
+
+/** What a remote document is fetched for. */
+export type FetchKind = 'discovery' | 'jwks' | 'introspection'
+
+/** A remote fetch about to start, as instrumentation sees it. */
+export interface FetchStart {
+  readonly kind: FetchKind
+  /** The URL fetched (a configured or discovered endpoint: never carries a token). */
+  readonly url: string
+  /** The concrete issuer the document belongs to. */
+  readonly issuer: string | undefined
+}
+
+/** How a remote fetch ended: its HTTP status when one came, and the failure reason if any. */
+export interface FetchEnd {
+  readonly status?: number
+  readonly error?: FetchFailureReason
+}
+
+/**
+ * Called as a fetch starts; the function it returns (if any) is called once when it ends.
+ * Returning undefined (or not setting the hook) costs the fetch nothing.
+ */
+export type FetchHook = (start: FetchStart) => ((end: FetchEnd) => void) | undefined
 
 export interface FetchLimits {
   readonly fetch: typeof fetch
@@ -16,6 +46,10 @@ export interface FetchLimits {
   readonly timeoutDuration: number
   /** Bytes. */
   readonly maxResponseSize: number
+  /** The issuer the fetched documents belong to, for instrumentation. */
+  readonly issuer?: string
+  /** Instrumentation of each fetch (timing, spans); see `FetchHook`. */
+  readonly startFetch?: FetchHook
 }
 
 export interface FetchedJson {
@@ -75,7 +109,9 @@ async function exchange(
   }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => {})
-    throw new FetchFailure('status', `unexpected status ${response.status}`)
+    throw new FetchFailure('status', `unexpected status ${response.status}`, {
+      status: response.status,
+    })
   }
   const text = await readLimited(response, limits.maxResponseSize)
   try {
@@ -89,7 +125,26 @@ async function exchange(
  * GETs a JSON document with a hard time limit and size cap. The timer also races the call, so
  * an injected `fetch` that ignores the abort signal still cannot hang a request.
  */
-export async function fetchJson(url: string, limits: FetchLimits): Promise<FetchedJson> {
+export async function fetchJson(
+  url: string,
+  limits: FetchLimits,
+  kind: FetchKind,
+): Promise<FetchedJson> {
+  const end = limits.startFetch?.({ kind, url, issuer: limits.issuer })
+  if (end === undefined) return fetchJsonWithin(url, limits)
+  let result: FetchedJson
+  try {
+    result = await fetchJsonWithin(url, limits)
+  } catch (error) {
+    const failure = error as FetchFailure
+    end({ status: failure.status, error: failure.reason })
+    throw error
+  }
+  end({ status: 200 })
+  return result
+}
+
+async function fetchJsonWithin(url: string, limits: FetchLimits): Promise<FetchedJson> {
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {

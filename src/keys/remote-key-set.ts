@@ -189,7 +189,7 @@ export class RemoteKeySet {
     this.lastAttemptAt = this.now()
     try {
       this.jwksUri ??= await discoverJwksUri(this.options.issuer, this.options)
-      const { json, maxAge } = await fetchJson(this.jwksUri, this.options)
+      const { json, maxAge } = await fetchJson(this.jwksUri, this.options, 'jwks')
       this.install(this.parse(json), maxAge)
       this.lastAttemptFailed = false
     } catch (error) {

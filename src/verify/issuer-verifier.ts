@@ -64,6 +64,8 @@ export function createIssuerVerifier(
     maxKeys: common.maxKeys,
     realm,
     onKeysRemoved,
+    // Bound: the hook may be a method of the user's instrumentation object.
+    startFetch: common.instrumentation?.startFetch?.bind(common.instrumentation),
   })
   const secret = options.secret ? createSecretKey(options.secret) : undefined
   const algorithms = new Set<string>(options.algorithms)

@@ -8,6 +8,15 @@ import { parseJws } from '../jose/signature.js'
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
 import type { AuthContext } from './auth-context.js'
 
+// The fetch hook's types, for the authenticator's Instrumentation (which does not see keys/).
+export type {
+  FetchEnd,
+  FetchFailureReason,
+  FetchHook,
+  FetchKind,
+  FetchStart,
+} from '../keys/fetch-json.js'
+
 /** Verifies access tokens of every configured issuer; see `createVerifier`. */
 export interface Verifier {
   /**
@@ -18,9 +27,26 @@ export interface Verifier {
   verify(token: string): AuthContext | Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
   stats(): AuthenticatorStats
+  /** Verified-token cache lookups since creation: hits, and misses (verifications run). */
+  lookups(): TokenCacheLookups
   /** Drops cached keys and verified tokens. */
   clear(): void
 }
+
+/** Verified-token cache lookups since the authenticator was created. */
+export interface TokenCacheLookups {
+  readonly hits: number
+  readonly misses: number
+}
+
+/**
+ * Runs one verification that is not a cache hit: it must call `verify` once and return its
+ * result unchanged (the same value, or a promise settling the same way). Instrumentation uses
+ * it to time the verification and make it the active span while keys are fetched.
+ */
+export type VerificationHook = (
+  verify: () => AuthContext | Promise<AuthContext>,
+) => AuthContext | Promise<AuthContext>
 
 /** What an authenticator's bounded caches hold, for monitoring. */
 export interface AuthenticatorStats {
@@ -49,6 +75,11 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       ? new LRUCache<string, AuthContext>({ max: options.tokenCacheSize })
       : undefined
   const registry = createIssuerRegistry(options, () => tokenCache?.clear())
+  const instrumentation = options.instrumentation
+  const observe = instrumentation?.runVerification?.bind(instrumentation)
+  // Plain counters: two increments cost nothing next to the SHA-256 of a lookup.
+  let hits = 0
+  let misses = 0
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
   function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
@@ -64,6 +95,10 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       : verifier.verify(token, jws)
   }
 
+  function verifyMiss(token: string): AuthContext | Promise<AuthContext> {
+    return observe === undefined ? verifyUncached(token) : observe(() => verifyUncached(token))
+  }
+
   function remember(key: string, auth: AuthContext): AuthContext {
     const ttl = Math.min(auth.expiresAt * 1000 - Date.now(), options.tokenCacheMaxAge)
     if (ttl > 0) tokenCache?.set(key, auth, { ttl })
@@ -72,16 +107,24 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
 
   return {
     verify(token) {
-      if (tokenCache === undefined) return verifyUncached(token)
+      if (tokenCache === undefined) {
+        misses += 1
+        return verifyMiss(token)
+      }
       const key = sha256(token)
       const cached = tokenCache.get(key)
       // lru-cache expires entries on its own monotonic clock; `exp` is wall-clock time.
-      if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) return cached
-      const result = verifyUncached(token)
+      if (cached !== undefined && cached.expiresAt * 1000 > Date.now()) {
+        hits += 1
+        return cached
+      }
+      misses += 1
+      const result = verifyMiss(token)
       return result instanceof Promise
         ? result.then((auth) => remember(key, auth))
         : remember(key, result)
     },
+    lookups: () => ({ hits, misses }),
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }
     },
