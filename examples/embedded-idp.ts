@@ -2,6 +2,12 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider from 'oidc-provider'
+import {
+  codeFlowConfiguration,
+  DEMO_USERS,
+  handleInteraction,
+  type CodeFlowOptions,
+} from './code-flow.js'
 
 /**
  * An embedded OpenID provider for the demo and the tests: the certified `oidc-provider` package,
@@ -39,6 +45,8 @@ export interface ProviderOptions {
   readonly port?: number
   /** Host one provider per tenant under `/realms/<tenant>` instead of one at the root. */
   readonly tenants?: string[]
+  /** Also let people sign in from a browser (authorization code + PKCE), at the root only. */
+  readonly codeFlow?: CodeFlowOptions
 }
 
 /**
@@ -75,10 +83,11 @@ class MemoryAdapter {
     return `${this.model}:${id}`
   }
   async upsert(id: string, value: unknown, expiresIn?: number) {
-    storage.set(this.key(id), {
-      value,
-      expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
-    })
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity
+    storage.set(this.key(id), { value, expiresAt })
+    // Sessions are also found by uid (the code flow's interactions and tokens).
+    const uid = (value as { uid?: unknown }).uid
+    if (typeof uid === 'string') storage.set(this.key(`uid:${uid}`), { value: id, expiresAt })
   }
   async find(id: string) {
     const entry = storage.get(this.key(id))
@@ -88,10 +97,15 @@ class MemoryAdapter {
   async findByUserCode() {
     return undefined
   }
-  async findByUid() {
-    return undefined
+  async findByUid(uid: string) {
+    const id = (await this.find(`uid:${uid}`)) as string | undefined
+    return id === undefined ? undefined : this.find(id)
   }
-  async consume() {}
+  // A consumed authorization code cannot be exchanged again.
+  async consume(id: string) {
+    const entry = storage.get(this.key(id))
+    if (entry) entry.value = { ...(entry.value as object), consumed: Math.floor(Date.now() / 1000) }
+  }
   async destroy(id: string) {
     storage.delete(this.key(id))
   }
@@ -117,9 +131,13 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
   const keysByPrefix = new Map<string, JWK[]>()
   let jwksAvailable = true
   let jwksFetches = 0
+  const flow = options.codeFlow && codeFlowConfiguration(options.codeFlow, RESOURCE)
+  const users = options.codeFlow?.users ?? DEMO_USERS
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = req.url ?? '/'
+    const root = providers.get('')
+    if (flow && root && (await handleInteraction(root, users, req, res))) return
     const prefix = prefixes.find(
       (candidate) => candidate === '' || url === candidate || url.startsWith(`${candidate}/`),
     )
@@ -146,16 +164,26 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
 
   function build(issuer: string, keys: JWK[]): Provider {
     return new Provider(issuer, {
-      clients: clients.map((client) => ({
-        client_id: client.clientId,
-        client_secret: SECRET,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        token_endpoint_auth_method: 'client_secret_post',
-      })),
+      clients: [
+        ...clients.map((client) => ({
+          client_id: client.clientId,
+          client_secret: SECRET,
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+          token_endpoint_auth_method: 'client_secret_post' as const,
+        })),
+        ...(flow ? [flow.client] : []),
+      ],
       jwks: { keys },
+      ...(flow && {
+        findAccount: flow.findAccount,
+        loadExistingGrant: flow.loadExistingGrant,
+        cookies: flow.cookies,
+        interactions: flow.interactions,
+      }),
       features: {
+        ...flow?.features,
         clientCredentials: { enabled: true },
         devInteractions: { enabled: false },
         introspection: { enabled: false },
@@ -165,7 +193,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
           defaultResource: () => RESOURCE,
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, resource, client) => ({
-            scope: byId.get(client.clientId)?.scopes ?? '',
+            scope: byId.get(client.clientId)?.scopes ?? flow?.scopes ?? '',
             audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: options.accessTokenTTL ?? 300,
@@ -174,6 +202,9 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
         },
       },
       extraTokenClaims: (_ctx, token) => {
+        const accountId = 'accountId' in token ? token.accountId : undefined
+        const user = users.find((candidate) => candidate.id === accountId)
+        if (flow && user) return { roles: [...user.roles] }
         const client = byId.get(token.clientId as string)
         return { roles: client?.roles ?? [], ...client?.extraClaims }
       },
