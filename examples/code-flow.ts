@@ -67,7 +67,11 @@ export function codeFlowConfiguration(
 ): Pick<
   Configuration,
   'findAccount' | 'loadExistingGrant' | 'cookies' | 'interactions' | 'features'
-> & { client: NonNullable<Configuration['clients']>[number]; scopes: string } {
+> & {
+  client: NonNullable<Configuration['clients']>[number]
+  scopes: string
+  ttl: (accessTokenTTL: number) => NonNullable<Configuration['ttl']>
+} {
   const users = new Map((options.users ?? DEMO_USERS).map((user) => [user.id, user]))
   return {
     client: {
@@ -97,6 +101,15 @@ export function codeFlowConfiguration(
       await grant.save()
       return grant
     },
+    // Explicit lifetimes, in seconds (the provider's defaults print a notice on each use).
+    ttl: (accessTokenTTL) => ({
+      AccessToken: accessTokenTTL,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 86_400,
+      Grant: 86_400,
+    }),
     // Signed cookies; not `secure`, because the demo runs over plain http on 127.0.0.1.
     cookies: { keys: ['embedded-idp-demo-cookie-key-not-a-secret'] },
     interactions: {

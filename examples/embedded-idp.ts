@@ -21,6 +21,8 @@ export interface TestClient {
   readonly roles?: string[]
   /** Extra claims put into every access token of this client. */
   readonly extraClaims?: Record<string, unknown>
+  /** Lifetime of this client's access tokens, in seconds. Default: the provider's. */
+  readonly accessTokenTTL?: number
 }
 
 export const RESOURCE = 'https://orders.example.com'
@@ -196,7 +198,8 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
             scope: byId.get(client.clientId)?.scopes ?? flow?.scopes ?? '',
             audience: resource,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: options.accessTokenTTL ?? 300,
+            accessTokenTTL:
+              byId.get(client.clientId)?.accessTokenTTL ?? options.accessTokenTTL ?? 300,
             jwt: { sign: { alg: 'RS256' } },
           }),
         },
@@ -209,7 +212,11 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
         return { roles: client?.roles ?? [], ...client?.extraClaims }
       },
       adapter: MemoryAdapter,
-      ttl: { ClientCredentials: options.accessTokenTTL ?? 300 },
+      ttl: {
+        ClientCredentials: (_ctx, _token, client) =>
+          byId.get(client.clientId)?.accessTokenTTL ?? options.accessTokenTTL ?? 300,
+        ...flow?.ttl(options.accessTokenTTL ?? 300),
+      },
       renderError: (ctx, out) => {
         ctx.type = 'json'
         ctx.body = out
