@@ -53,6 +53,8 @@ export interface Explorer {
 }
 
 const MAX_BODY = 16_384
+// Every call the explorer makes (to the provider, to the API) is bounded in time, in ms.
+const TIMEOUT = 10_000
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   let body = ''
@@ -90,7 +92,9 @@ export function createExplorer(options: ExplorerOptions): Explorer {
   let nextId = 1
 
   const discover = (): Promise<ProviderMetadata> =>
-    (metadata ??= fetch(`${options.issuer}/.well-known/openid-configuration`)
+    (metadata ??= fetch(`${options.issuer}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(TIMEOUT),
+    })
       .then((res) => res.json() as Promise<ProviderMetadata>)
       .catch((error: unknown) => {
         metadata = undefined
@@ -182,6 +186,7 @@ export function createExplorer(options: ExplorerOptions): Explorer {
     const { token_endpoint } = await discover()
     const response = await fetch(token_endpoint, {
       method: 'POST',
+      signal: AbortSignal.timeout(TIMEOUT),
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code: url.searchParams.get('code') ?? '',
@@ -234,6 +239,7 @@ export function createExplorer(options: ExplorerOptions): Explorer {
     try {
       const response = await fetch(`${origin}${route.path}`, {
         method: route.method,
+        signal: AbortSignal.timeout(TIMEOUT),
         headers,
         body: route.method === 'POST' ? JSON.stringify({ item: 'tea' }) : undefined,
       })
