@@ -9,6 +9,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api'
 import {
+  isOidcGuardError,
   reasonCode,
   type AuthContext,
   type FetchEnd,
@@ -16,7 +17,6 @@ import {
   type Guard,
   type Instrumentation,
   type InstrumentedAuthenticator,
-  type OidcGuardError,
 } from '../index.js'
 import { DecisionCounts, type Series } from './decision-counts.js'
 import { IssuerLabels } from './issuer-labels.js'
@@ -170,18 +170,17 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       attributes[ATTRIBUTES.issuer] = labels.of(auth.issuer)
     } else {
       attributes[ATTRIBUTES.outcome] = 'deny'
-      const failure = error as Partial<OidcGuardError>
-      attributes[ATTRIBUTES.reason] = failure?.message
-        ? reasonCode(failure as OidcGuardError)
-        : 'other'
-      attributes[ATTRIBUTES.errorType] = failure?.code ?? 'other'
+      // Anything but our own error is a bug somewhere: counted, never described.
+      const known = isOidcGuardError(error)
+      attributes[ATTRIBUTES.reason] = known ? reasonCode(error) : 'other'
+      attributes[ATTRIBUTES.errorType] = known ? error.code : 'other'
     }
     verificationDuration.record((performance.now() - started) * SECONDS, attributes)
     span.setAttributes(attributes)
     if (includeSubject && auth?.subject !== undefined)
       span.setAttribute(ATTRIBUTES.subject, auth.subject)
-    // Only our own failure (keys unavailable) is an error; a refused token is a client's.
-    if ((error as Partial<OidcGuardError> | undefined)?.status === 503)
+    // Only our own failures (keys unavailable, a bug) are errors; a refused token is a client's.
+    if (error !== undefined && (!isOidcGuardError(error) || error.status === 503))
       span.setStatus({ code: SpanStatusCode.ERROR })
     span.end()
   }

@@ -13,6 +13,9 @@ import { ATTRIBUTES, createTelemetry, METRICS, SPANS, type TelemetryOptions } fr
 import { startJwksServer, type JwksServer } from '../helpers/jwks-server.js'
 import { AUDIENCE, claims, createTestKey, sign, type TestKey } from '../helpers/keys.js'
 import { rejection } from '../helpers/assertions.js'
+import { SignJWT } from 'jose'
+import { resolveOptions } from '../../src/config/options.js'
+import { IssuerLabels } from '../../src/otel/issuer-labels.js'
 import { registerContextManager, startOtelSdk, type OtelSdk } from './otel-sdk.js'
 
 let server: JwksServer
@@ -276,6 +279,19 @@ describe('createTelemetry(): verification and fetches', () => {
     expect(reasons.sort()).toEqual(['aud', 'malformed'])
   })
 
+  it('traces a verification that completes synchronously (HS256, no key to fetch)', async () => {
+    const secret = 'a-shared-secret-of-at-least-32-bytes!'
+    const { auth } = setup({}, { secret, algorithms: ['HS256'], jwksUri: undefined })
+    const token = await new SignJWT(claims({ iss: server.issuer }))
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .sign(new TextEncoder().encode(secret))
+    const context = auth.resolve(request(token))
+    expect(context).not.toBeInstanceOf(Promise)
+    const [verify] = sdk.spans.getFinishedSpans()
+    expect(verify?.name).toBe(SPANS.verify)
+    expect(verify?.attributes[ATTRIBUTES.outcome]).toBe('allow')
+  })
+
   it('traces discovery before the JWKS, each with its kind', async () => {
     server.discovery = { issuer: server.issuer, jwks_uri: server.jwksUri }
     const { auth } = setup({}, { jwksUri: undefined })
@@ -307,6 +323,83 @@ describe('createTelemetry(): verification and fetches', () => {
       [ATTRIBUTES.errorType]: 'network',
     })
     expect(jwks?.attributes[ATTRIBUTES.httpStatus]).toBeUndefined()
+  })
+})
+
+describe('createTelemetry(): the hooks called directly', () => {
+  it('runVerification() records a failure that is not ours as other, and as an error', async () => {
+    const { telemetry } = setup()
+    const bug = new Error('a bug')
+    expect(() =>
+      telemetry.runVerification?.(() => {
+        throw bug
+      }),
+    ).toThrow(bug)
+    await expect(telemetry.runVerification?.(() => Promise.reject(bug))).rejects.toBe(bug)
+    const spans = sdk.spans.getFinishedSpans()
+    expect(spans).toHaveLength(2)
+    for (const span of spans) {
+      expect(span.attributes).toEqual({
+        [ATTRIBUTES.outcome]: 'deny',
+        [ATTRIBUTES.reason]: 'other',
+        [ATTRIBUTES.errorType]: 'other',
+      })
+      expect(span.status.code).toBe(SpanStatusCode.ERROR)
+    }
+  })
+
+  it('startFetch() traces an introspection call: POST, default port, no issuer when none is known', () => {
+    const { telemetry } = setup()
+    const end = telemetry.startFetch?.({
+      kind: 'introspection',
+      url: 'http://idp.example/introspect?x=1',
+      issuer: undefined,
+    })
+    end?.({ status: 200 })
+    const [span] = sdk.spans.getFinishedSpans()
+    expect(span?.name).toBe(SPANS.fetch.introspection)
+    expect(span?.attributes).toEqual({
+      [ATTRIBUTES.fetchKind]: 'introspection',
+      [ATTRIBUTES.httpMethod]: 'POST',
+      [ATTRIBUTES.urlFull]: 'http://idp.example/introspect',
+      [ATTRIBUTES.serverAddress]: 'idp.example',
+      [ATTRIBUTES.serverPort]: 80,
+      [ATTRIBUTES.httpStatus]: 200,
+    })
+  })
+
+  it('remembers at most 10,000 guards by identity; decisions past that still count', async () => {
+    const { auth } = setup({ maxSeries: 3 })
+    const token = await tokenFor({ scope: 'orders:read' })
+    const context = await auth.authenticate(request(token))
+    const guard = requireScope('orders:read')
+    for (let i = 0; i < 10_001; i++)
+      auth.authorize(requireScope('orders:read'), context, request(token))
+    auth.authorize(guard, context, request(token))
+    const authorize = (await sdk.points(METRICS.decisions)).filter(
+      (point) => point.attributes[ATTRIBUTES.decisionType] === 'authorize',
+    )
+    expect(authorize.map((point) => point.value)).toEqual([10_002])
+  })
+})
+
+describe('IssuerLabels', () => {
+  it('maps tenants to their template once, leaves other issuers as they are, stays bounded', () => {
+    const { issuers } = resolveOptions({
+      issuers: [
+        { issuer: 'https://login.example/{tenant}/v2', audience: 'a', tenants: ['t1'] },
+        { issuer: 'https://plain.example', audience: 'a' },
+      ],
+    })
+    const labels = new IssuerLabels(false, 2)
+    labels.add(issuers)
+    labels.add(issuers)
+    expect(labels.of('https://login.example/t1/v2')).toBe('https://login.example/{tenant}/v2')
+    expect(labels.of('https://login.example//v2')).toBe('https://login.example//v2')
+    expect(labels.of('https://plain.example')).toBe('https://plain.example')
+    // Past the bound, labels are computed each time, with the same answer.
+    expect(labels.of('https://login.example/t2/v2')).toBe('https://login.example/{tenant}/v2')
+    expect(labels.of('https://login.example/t2/v2')).toBe('https://login.example/{tenant}/v2')
   })
 })
 
