@@ -1,3 +1,4 @@
+import { andThen } from '../maybe-async.js'
 import type { Decision } from '../errors/decision.js'
 import { DESCRIPTIONS } from '../errors/reasons.js'
 import {
@@ -165,11 +166,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       }
       scheme = presentationScheme(request, binding.dpop)
       // The binding step: after verification, before guards (RFC 9449 §7, RFC 8705 §3).
-      const verified = verifier.verify(token)
-      result =
-        verified instanceof Promise
-          ? verified.then((auth) => binding.check(auth, request, scheme))
-          : binding.check(verified, request, scheme)
+      result = andThen(verifier.verify(token), (auth) => binding.check(auth, request, scheme))
     } catch (error) {
       binding.decorate(error, scheme)
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
