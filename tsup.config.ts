@@ -9,6 +9,7 @@ export default defineConfig({
     'redis/index': 'src/redis/index.ts',
     // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
     'testing/index': 'src/testing/index.ts',
+    'cli/bin': 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

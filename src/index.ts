@@ -129,3 +129,33 @@ export type {
   KeySetWarning,
 } from './errors/errors.js'
 export type { TokenSummary } from './verify/token-summary.js'
+export {
+  loadPolicy,
+  type LoadPolicyOptions,
+  type Policy,
+  type PolicyRejection,
+  type PolicyState,
+  type PolicyUpdate,
+} from './policy/policy.js'
+export { PolicyError, type PolicyIssue } from './policy/policy-error.js'
+export type { CompiledPolicy, DecisionInput, PolicyDecision } from './policy/compile.js'
+export {
+  createActionGuard,
+  createPolicyGuard,
+  type EnforcePolicyOptions,
+  type PolicyGuard,
+} from './policy/policy-guard.js'
+export type {
+  AuthField,
+  Comparison,
+  Condition,
+  InputRef,
+  Operand,
+  PolicyDocument,
+  PolicyRule,
+  RoleDefinition,
+  TimeWindow,
+} from './policy/schema.js'
+export type { PolicyPredicate, PredicateInput, RecordedInputs } from './policy/env.js'
+export { POLICY_BUNDLE_TYPE, type PolicySignatureOptions } from './policy/bundle.js'
+export type { Trace } from './policy/node.js'

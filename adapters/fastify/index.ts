@@ -200,6 +200,10 @@ export const {
   not,
   /** {@inheritDoc src!guardFor} */
   guard,
+  /** {@inheritDoc src!createPolicyGuard} */
+  enforcePolicy,
+  /** {@inheritDoc src!createActionGuard} */
+  requireAction,
 } = createGuardFactories(authorize)
 
 /**

@@ -82,7 +82,8 @@ const requestValue = z.union([
 ])
 const claimValue = z.union([z.string(), z.number(), z.boolean()])
 
-const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
+/** The zod schema of a requirement object (policy documents embed it). */
+export const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
   z
     .strictObject({
       ...Object.fromEntries(LIST_KEYS.map((key) => [key, names.optional()])),
