@@ -13,7 +13,7 @@ export function authFromClaims(claims: Record<string, unknown>, preset = 'generi
     throw new UsageError(`--claims must be one of ${CLAIM_PRESETS.join(', ')}`)
   }
   const full = { iss: 'https://issuer.invalid', exp: 0, ...claims } as TokenClaims
-  const mapped = createClaimRules(preset as ClaimPreset).map(full, undefined)
+  const mapped = createClaimRules(preset as ClaimPreset).map(full)
   return buildAuthContext('', full, mapped, 'api')
 }
 

@@ -39,7 +39,8 @@ const NO_POLICY: PolicyDecision = Object.freeze({
 })
 
 function requestPath(request: AuthRequest): string {
-  const raw = (request as { originalUrl?: unknown }).originalUrl ?? request.path ?? ''
+  // Typed as strings, but a hand-made request may hold anything: anything else matches no route.
+  const raw: unknown = request.originalUrl ?? request.path
   const text = typeof raw === 'string' ? raw : ''
   const query = text.indexOf('?')
   return query === -1 ? text : text.slice(0, query)

@@ -11,7 +11,7 @@ import {
   type PolicyRedisClient,
 } from 'oidc-guard/redis'
 import { RESOURCE, startProvider, type TestProvider } from '../helpers/provider.js'
-import { startRedis, type RedisInstance } from '../helpers/redis-instance.js'
+import { startRedis, type TestRedis } from '../helpers/redis-server.js'
 
 const documentFor = (version: number) => ({
   version,
@@ -20,7 +20,7 @@ const documentFor = (version: number) => ({
   routes: { 'GET /orders/:id': 'orders.read' },
 })
 
-let redis: RedisInstance
+let redis: TestRedis
 let idp: TestProvider
 let token: string
 let current = 1
