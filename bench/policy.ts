@@ -34,12 +34,7 @@ const claims = {
   scope: 'orders:read orders:write',
   roles: ['editor'],
 }
-const auth = buildAuthContext(
-  't',
-  claims,
-  createClaimRules('generic').map(claims, undefined),
-  'api',
-)
+const auth = buildAuthContext('t', claims, createClaimRules('generic').map(claims), 'api')
 const request: AuthRequest = {
   method: 'GET',
   path: '/orders/42',

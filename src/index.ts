@@ -132,18 +132,22 @@ export type { TokenSummary } from './verify/token-summary.js'
 export {
   loadPolicy,
   type LoadPolicyOptions,
+  type CommonPolicyOptions,
   type Policy,
+  type PolicyEvents,
   type PolicyRejection,
   type PolicyState,
   type PolicyUpdate,
 } from './policy/policy.js'
 export { PolicyError, type PolicyIssue } from './policy/policy-error.js'
 export type { CompiledPolicy, DecisionInput, PolicyDecision } from './policy/compile.js'
+export type { RouteBinding, RouteMatch } from './policy/router.js'
 export {
   createActionGuard,
   createPolicyGuard,
   type EnforcePolicyOptions,
   type PolicyGuard,
+  type PolicyOutcome,
 } from './policy/policy-guard.js'
 export type {
   AuthField,

@@ -225,8 +225,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const outcome = decidePolicy?.(auth, request)
       const decision = outcome ? outcome.decision : guard.evaluate(auth, request)
       const pass = outcome?.pass === true
-      const error =
-        decision.allowed || pass ? undefined : denial(decision, request)
+      const error = decision.allowed || pass ? undefined : denial(decision, request)
       if (onDecision) {
         const { guard: guardName, reason, missing } = decision
         const event = {

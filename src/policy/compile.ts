@@ -17,7 +17,7 @@ import type { SourcedDocument } from './parse.js'
 import { PolicyError, formatPath, type PolicyIssue } from './policy-error.js'
 import { compileRequirement, type RequirementContext } from './requirement.js'
 import { compileEntitlements, expandHeld, type Held } from './roles.js'
-import { createRouter, type Binding, type RouteMatch, type Router } from './router.js'
+import { createRouter, type RouteBinding, type RouteMatch, type Router } from './router.js'
 import type { ParsedPolicyDocument } from './schema.js'
 
 /** The outcome of a policy decision: the guard decision plus the version, action and rule. */
@@ -64,7 +64,9 @@ export interface CompiledPolicy {
   readonly document: ParsedPolicyDocument
   /** SHA-256 of the document's canonical JSON: equal documents, equal digests. */
   readonly digest: string
+  /** @internal The compiled actions by name (explain, replay, the CLI). */
   readonly actions: ReadonlyMap<string, CompiledAction>
+  /** @internal The route bindings' precompiled trie. */
   readonly router: Router
   /** The decision for a request no binding matches: denied, reason "no rule". */
   readonly unbound: PolicyDecision
@@ -256,7 +258,7 @@ export function compilePolicy(
     }
   }
 
-  const bindings: Binding[] = []
+  const bindings: RouteBinding[] = []
   for (const [route, action] of Object.entries(doc.routes ?? {})) {
     if (!actions.has(action)) report(['routes', route], `unknown action "${action}"`)
     bindings.push({ route, action })

@@ -26,6 +26,7 @@ export interface PolicyOutcome {
 
 /** A guard decided by the policy pinned on the request; adapters turn it into middleware. */
 export interface PolicyGuard extends Guard {
+  /** Decides under the version pinned on `request`, with what decision events report. */
   decidePolicy(auth: AuthContext, request: AuthRequest): PolicyOutcome
 }
 

@@ -15,8 +15,8 @@ import { PolicyError } from './policy-error.js'
 import { fileSource, urlSource, type PolicySource } from './sources.js'
 import { compareVersions } from './version-order.js'
 
-/** Options shared by every source. */
-interface CommonPolicyOptions {
+/** Options of `loadPolicy()` shared by every source. */
+export interface CommonPolicyOptions {
   /** Custom conditions, named in documents as `predicate: <name>`. */
   predicates?: Record<string, PolicyPredicate>
   /** Actions the code uses with `requireAction`; a document without one is refused. */
@@ -71,8 +71,11 @@ export interface PolicyRejection {
   readonly error: Error
 }
 
-interface PolicyEvents {
+/** The events a {@link Policy} emits, by name. */
+export interface PolicyEvents {
+  /** A new version went into service. */
   update: PolicyUpdate
+  /** A new version was refused; the running one keeps serving. */
   rejected: PolicyRejection
 }
 
@@ -100,6 +103,11 @@ export interface Policy {
   set(document: unknown): void
   /** Reads the file or URL now (e.g. when told a new version is out). Resolves to true on success. */
   refresh(): Promise<boolean>
+  /**
+   * Listens for `update` (a new version in service) or `rejected` (a new version refused, the
+   * running one keeps serving). Returns a function that removes the listener.
+   * @example const off = policy.on('rejected', (event) => logger.warn(event.reason))
+   */
   on<E extends keyof PolicyEvents>(event: E, listener: (event: PolicyEvents[E]) => void): () => void
   /** Records that code relies on an action: a later document without it is refused. */
   use(action: string): void

@@ -1,19 +1,20 @@
 /** A route binding: `GET /orders/:id` → `orders.read`. */
-export interface Binding {
+export interface RouteBinding {
   /** The key as written, e.g. `GET /orders/:id`. */
   readonly route: string
+  /** The action it binds to, e.g. `orders.read`. */
   readonly action: string
 }
 
 /** A matched binding and the parameters its pattern captured. */
 export interface RouteMatch {
-  readonly binding: Binding
+  readonly binding: RouteBinding
   readonly params: Readonly<Record<string, string>>
 }
 
 // A binding at the end of a trie path, with the names of the parameters captured on the way.
 interface Leaf {
-  readonly binding: Binding
+  readonly binding: RouteBinding
   readonly names: readonly string[]
 }
 
@@ -33,14 +34,15 @@ const newNode = (): TrieNode => ({ statics: new Map() })
  * once (static before `:param` before `*`), so its cost does not grow with the number of bindings.
  */
 export interface Router {
+  /** The binding of a method and path (no query string), or `undefined`. */
   match(method: string, path: string): RouteMatch | undefined
   readonly size: number
 }
 
 /** Builds the router; `conflict` is told of bindings that can never be told apart. */
 export function createRouter(
-  bindings: readonly Binding[],
-  conflict: (binding: Binding, message: string) => void,
+  bindings: readonly RouteBinding[],
+  conflict: (binding: RouteBinding, message: string) => void,
 ): Router {
   const roots = new Map<string, TrieNode>()
   for (const binding of bindings) {
