@@ -103,7 +103,11 @@ export const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
 
 const list = (value: string | string[]) => (typeof value === 'string' ? [value] : value)
 
-function toGuard(requirement: Requirement): Guard {
+/**
+ * The guard of a requirement already validated by {@link requirementSchema} (a policy document
+ * embeds it), without validating it again; names are still checked by the guard builders.
+ */
+export function toGuard(requirement: Requirement): Guard {
   const guards: Guard[] = []
   for (const key of LIST_KEYS) {
     const value = requirement[key]

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { guardFor, type Requirement } from '../guards/requirements.js'
+import { toGuard, type Requirement } from '../guards/requirements.js'
 import type { AuthContext } from '../verify/auth-context.js'
 import type { AuthRequest } from '../http/auth-request.js'
 import type { Decision } from '../errors/decision.js'
@@ -104,15 +104,28 @@ export interface CompileOptions {
   readonly requiredActions?: Iterable<string>
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
+// One string built left to right (a reload hashes the whole document: keep it linear and lean).
+function canonical(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    out.push('[')
+    value.forEach((item, index) => {
+      if (index > 0) out.push(',')
+      canonical(item, out)
+    })
+    out.push(']')
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+    out.push('{')
+    keys.forEach((key, index) => {
+      out.push(index > 0 ? ',' : '', JSON.stringify(key), ':')
+      canonical(record[key], out)
+    })
+    out.push('}')
+  } else out.push(JSON.stringify(value))
+  return out
 }
 
 const LIST_INPUTS = ['auth.roles', 'auth.scopes', 'auth.groups', 'auth.permissions'] as const
@@ -195,8 +208,9 @@ export function compilePolicy(
     let requirementNode: Node = ALWAYS
     if (requirement !== true) {
       try {
-        // The guard builder checks names as it does for route guards (same shape, same rules).
-        guardFor(requirement)
+        // The guard builders check names as they do for route guards (same shape, same rules);
+        // validateDocument already parsed the shape with the same schema.
+        toGuard(requirement)
         requirementNode = compileRequirement(requirement, requirementContext)
       } catch (error) {
         report([...at, effect], (error as Error).message.replace(/\s+/g, ' '))
@@ -303,7 +317,7 @@ export function compilePolicy(
   return Object.freeze({
     version: doc.version,
     document: doc,
-    digest: createHash('sha256').update(canonical(doc)).digest('base64url'),
+    digest: createHash('sha256').update(canonical(doc).join('')).digest('base64url'),
     actions,
     router,
     unbound: Object.freeze({
