@@ -76,6 +76,7 @@ export {
   type CompiledRouteAuth,
   type RouteAuth,
   type RouteAuthPlan,
+  type RouteName,
   type RouteRequirement,
 } from './authenticator/route-auth.js'
 export {
