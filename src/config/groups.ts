@@ -1,5 +1,10 @@
 import { staticKeysFields, type StaticKeysOptions } from '../keys/static-key-set.js'
 import { bindingFields, type BindingOptions } from '../binding/options.js'
+import {
+  introspectionFields,
+  type IntrospectionGroup,
+} from '../introspection/introspection-options.js'
+import { revocationFields, type RevocationOptions } from '../revocation/options.js'
 // Nested option groups: where a feature's own options join `authenticate()`'s.
 //
 // A group lives in its feature's module: an interface (TSDoc on every field, `| undefined` on
@@ -22,13 +27,13 @@ import { bindingFields, type BindingOptions } from '../binding/options.js'
 // "did you mean" and the allowed values of an enum are reported for the group as for any option.
 
 /** Option groups set once per authenticator (wired by their features). */
-export interface CommonGroups extends BindingOptions {}
+export interface CommonGroups extends BindingOptions, RevocationOptions {}
 
 /** Zod fields of {@link CommonGroups}, one per group. */
-export const COMMON_GROUP_FIELDS = { ...bindingFields }
+export const COMMON_GROUP_FIELDS = { ...bindingFields, ...revocationFields }
 
 /** Option groups set per issuer (wired by their features). */
-export interface IssuerGroups extends StaticKeysOptions {}
+export interface IssuerGroups extends StaticKeysOptions, IntrospectionGroup {}
 
 /** Zod fields of {@link IssuerGroups}, one per group. */
-export const ISSUER_GROUP_FIELDS = { ...staticKeysFields }
+export const ISSUER_GROUP_FIELDS = { ...staticKeysFields, ...introspectionFields }

@@ -3,3 +3,8 @@ export {
   type RedisCommandClient,
   type RedisDpopReplayStoreOptions,
 } from './dpop-replay-store.js'
+export {
+  createRedisDenylistStore,
+  type RedisClientLike,
+  type RedisDenylistStoreOptions,
+} from './denylist-store.js'
