@@ -33,6 +33,14 @@ export interface IntrospectionOptions {
    */
   tokens?: 'opaque' | 'all' | undefined
   /**
+   * With `tokens: 'all'`: when the endpoint cannot answer, accept a JWT that passed local
+   * verification (only the online check is skipped, and retried after `negativeCacheTtl`)
+   * instead of refusing it with 503. Opaque tokens always fail closed: without an answer there
+   * are no claims to trust. Per route: give those routes their own `authenticate()`.
+   * Default false (fail closed).
+   */
+  failOpen?: boolean | undefined
+  /**
    * Longest reuse of an `active` answer, in milliseconds (never past `exp`): the delay before a
    * revocation at the provider is seen. Default 60000.
    */
@@ -66,6 +74,7 @@ export const introspectionOptionSchema = z
       .optional(),
     tokenTypeHint: z.union([z.string().min(1), z.literal(false)]).optional(),
     tokens: z.enum(['opaque', 'all']).optional(),
+    failOpen: z.boolean().optional(),
     cacheMaxAge: z.number().int().nonnegative().optional(),
     negativeCacheTtl: z.number().int().nonnegative().optional(),
     negativeCacheSize: z.number().int().positive().optional(),
@@ -78,6 +87,12 @@ export const introspectionOptionSchema = z
       ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'private_key_jwt needs it' })
     if (method !== 'private_key_jwt' && options.clientSecret === undefined)
       ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: `${method} needs it` })
+    if (options.failOpen === true && options.tokens !== 'all')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failOpen'],
+        message: 'Only with tokens: "all" (an opaque token cannot be accepted unanswered)',
+      })
   })
 
 /** The per-issuer option group of RFC 7662 introspection. */

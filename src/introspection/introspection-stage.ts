@@ -1,5 +1,5 @@
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
-import { InvalidTokenError } from '../errors/errors.js'
+import { DependencyUnavailableError, InvalidTokenError } from '../errors/errors.js'
 import { DESCRIPTIONS } from '../errors/reasons.js'
 import type { AuthContext } from '../verify/auth-context.js'
 import { createIntrospector, type Introspector } from './introspector.js'
@@ -36,8 +36,8 @@ export function createIntrospectors(
   // Contexts that came from (or were confirmed by) an introspection answer, with its reuse limit.
   const limits = new WeakMap<AuthContext, number>()
 
-  function mark(auth: AuthContext, introspector: Introspector): AuthContext {
-    limits.set(auth, introspector.cacheMaxAge)
+  function mark(auth: AuthContext, limit: number): AuthContext {
+    limits.set(auth, limit)
     return auth
   }
 
@@ -46,7 +46,7 @@ export function createIntrospectors(
     let outage: unknown
     for (const introspector of all) {
       try {
-        return mark(await introspector.introspect(token, key), introspector)
+        return mark(await introspector.introspect(token, key), introspector.cacheMaxAge)
       } catch (error) {
         // Another issuer may know the token. If none accepts it and one could not answer, the
         // answer is that outage (503), not a refusal we cannot be sure of.
@@ -64,7 +64,14 @@ export function createIntrospectors(
   ): AuthContext | Promise<AuthContext> {
     const introspector = forJwts.get(verified.issuer)
     if (introspector === undefined) return verified
-    return introspector.introspect(token, key, verified).then((auth) => mark(auth, introspector))
+    return introspector.introspect(token, key, verified).then(
+      (auth) => mark(auth, introspector.cacheMaxAge),
+      (error: unknown) => {
+        if (!introspector.failOpen || !(error instanceof DependencyUnavailableError)) throw error
+        // Fail open, by choice: the JWT passed local verification; ask again soon.
+        return mark(verified, introspector.negativeCacheTtl)
+      },
+    )
   }
 
   return {

@@ -26,6 +26,10 @@ export interface Introspector {
   readonly introspectsJwts: boolean
   /** Longest reuse of an active answer, in milliseconds. */
   readonly cacheMaxAge: number
+  /** Whether a verified JWT is accepted when the endpoint cannot answer (`failOpen`). */
+  readonly failOpen: boolean
+  /** How long a refusal is remembered, in milliseconds (`negativeCacheTtl`). */
+  readonly negativeCacheTtl: number
   /**
    * The AuthContext of an opaque token, or of a locally verified JWT (`verified`) the provider
    * still calls active. `key` is the token's SHA-256 (the negative cache's key).
@@ -238,6 +242,8 @@ export function createIntrospector(
     issuer,
     introspectsJwts: introspection.tokens === 'all',
     cacheMaxAge: introspection.cacheMaxAge ?? 60_000,
+    failOpen: introspection.failOpen === true,
+    negativeCacheTtl: negativeTtl,
     introspect(token, key, verified) {
       if (negative.has(key)) return Promise.reject(invalid(DESCRIPTIONS.inactive))
       let inflight = pending.get(key)

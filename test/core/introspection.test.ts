@@ -228,6 +228,35 @@ describe('RFC 7662 introspection', () => {
     expect(requests).toHaveLength(0)
   })
 
+  it('tokens: "all" fails closed when the endpoint is down, or accepts the verified JWT with failOpen', async () => {
+    const jwt = await sign(key, {
+      iss: origin,
+      aud: 'api',
+      sub: 'user-1',
+      iat: now(),
+      exp: now() + 300,
+    })
+    handler = json({ error: 'server_error' }, 500)
+    await expect(run(authenticator({ tokens: 'all' }), jwt)).rejects.toMatchObject({
+      status: 503,
+      code: 'ERR_DEPENDENCY_UNAVAILABLE',
+    })
+    const open = authenticator({ tokens: 'all', failOpen: true, negativeCacheTtl: 30 })
+    await expect(run(open, jwt)).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(run(open, jwt)).resolves.toMatchObject({ subject: 'user-1' })
+    expect(requests).toHaveLength(1)
+    // Asked again once the short window has passed: a revocation is then seen.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    handler = json({ active: false })
+    await expect(run(open, jwt)).rejects.toMatchObject({ status: 401 })
+    expect(requests).toHaveLength(2)
+    // An opaque token is never accepted unanswered, and failOpen needs tokens: "all".
+    handler = json({ error: 'server_error' }, 500)
+    await expect(run(open)).rejects.toMatchObject({ status: 503 })
+    expect(() => authenticator({ failOpen: true })).toThrow(ConfigurationError)
+    open.close()
+  })
+
   it('RFC 9701: verifies a signed answer and refuses a forged or misaddressed one', async () => {
     const signed = async (claims: Record<string, unknown>, typ = 'token-introspection+jwt') =>
       new SignJWT(claims)
