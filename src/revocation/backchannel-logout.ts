@@ -56,6 +56,11 @@ export interface BackchannelLogoutResponse {
 
 /** The framework-neutral receiver every adapter's `backchannelLogout()` wraps. */
 export interface BackchannelLogout {
+  /**
+   * Reads the `logout_token` of a form-encoded POST, validates it, revokes what it names, and
+   * says what to answer. Never rejects: a refused token, or a logout the denylist could not
+   * record (the provider may retry it), answers 400 with an error body (§2.8).
+   */
   handle(request: BackchannelLogoutRequest): Promise<BackchannelLogoutResponse>
 }
 

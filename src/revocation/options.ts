@@ -24,5 +24,8 @@ export interface RevocationOptions {
 /** The zod fragment of {@link RevocationOptions}, spread into the options schema. */
 export const revocationFields = {
   denylist: z.custom<Denylist>(isDenylist, 'Expected a denylist from createDenylist()').optional(),
-  permissions: permissionsOptionSchema.optional(),
+  // Typed as the interface, so the resolved options keep its documentation.
+  permissions: (
+    permissionsOptionSchema as z.ZodType<PermissionsOptions, PermissionsOptions>
+  ).optional(),
 }
