@@ -257,6 +257,42 @@ describe('RFC 7662 introspection', () => {
     open.close()
   })
 
+  it('works without the verified-token cache: every request is answered by the provider', async () => {
+    handler = json(active())
+    const uncached = authenticator({}, { tokenCacheSize: 0 })
+    await expect(run(uncached)).resolves.toMatchObject({ subject: 'user-1' })
+    await expect(run(uncached)).resolves.toMatchObject({ subject: 'user-1' })
+    expect(requests).toHaveLength(2)
+    const jwt = await sign(key, {
+      iss: origin,
+      aud: 'api',
+      sub: 'user-1',
+      iat: now(),
+      exp: now() + 300,
+    })
+    const online = authenticator({ tokens: 'all' }, { tokenCacheSize: 0 })
+    await expect(run(online, jwt)).resolves.toMatchObject({ subject: 'user-1' })
+    expect(requests).toHaveLength(1)
+  })
+
+  it('answers 503 for an answer over maxResponseSize, and never posts the token over plain HTTP to another host', async () => {
+    handler = json(active())
+    await expect(run(authenticator({}, { maxResponseSize: 16 }))).rejects.toMatchObject({
+      status: 503,
+    })
+    let posted = 0
+    const spy: typeof fetch = async () => {
+      posted += 1
+      return new Response('{}', { headers: { 'content-type': 'application/json' } })
+    }
+    const remote = authenticator(
+      { endpoint: 'http://introspection.example/introspect' },
+      { fetch: spy },
+    )
+    await expect(run(remote)).rejects.toMatchObject({ status: 503 })
+    expect(posted).toBe(0)
+  })
+
   it('RFC 9701: verifies a signed answer and refuses a forged or misaddressed one', async () => {
     const signed = async (claims: Record<string, unknown>, typ = 'token-introspection+jwt') =>
       new SignJWT(claims)
