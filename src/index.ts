@@ -164,3 +164,34 @@ export type {
 export type { PolicyPredicate, PredicateInput, RecordedInputs } from './policy/env.js'
 export { POLICY_BUNDLE_TYPE, type PolicySignatureOptions } from './policy/bundle.js'
 export type { Trace } from './policy/node.js'
+// Revocation (issue 12): introspection, the shared denylist, back-channel logout, permissions.
+export { DependencyUnavailableError } from './errors/errors.js'
+export {
+  createDenylist,
+  isDenylist,
+  type Denylist,
+  type DenylistOptions,
+  type RevocationTarget,
+  type RevokeOptions,
+} from './revocation/denylist.js'
+export {
+  createMemoryDenylistStore,
+  type DenylistEntry,
+  type DenylistSink,
+  type DenylistStore,
+  type RevocationKind,
+} from './revocation/denylist-store.js'
+export {
+  createBackchannelLogout,
+  type BackchannelLogout,
+  type BackchannelLogoutOptions,
+  type BackchannelLogoutRequest,
+  type BackchannelLogoutResponse,
+} from './revocation/backchannel-logout.js'
+export type { RevocationOptions } from './revocation/options.js'
+export type { PermissionGrant, PermissionsOptions } from './revocation/permissions.js'
+export type {
+  ClientAuthMethod,
+  IntrospectionGroup,
+  IntrospectionOptions,
+} from './introspection/introspection-options.js'

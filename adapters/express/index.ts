@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createResourceMetadata,
   createGuardFactories,
   isOidcGuardError,
@@ -10,6 +11,7 @@ import {
   type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type Guard,
 } from '../../src/index.js'
 
@@ -124,6 +126,21 @@ export function protectedResourceMetadata(
   }
 }
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 route: reads the form (parsed or not), validates
+ * the logout token, revokes through the denylist (so every instance sharing it refuses those
+ * tokens), answers 200/400 with `Cache-Control: no-store`.
+ * @example app.post('/backchannel-logout', backchannelLogout({ issuer, clientId, denylist }))
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions): RequestHandler {
+  const logout = createBackchannelLogout(options)
+  return function backchannelLogoutHandler(req, res, next) {
+    logout
+      .handle({ headers: req.headers, body: req.body, stream: req })
+      .then((answer) => void res.status(answer.status).set(answer.headers).send(answer.body), next)
+  }
+}
+
 export const {
   /** {@inheritDoc src!requireScope} */
   requireScope,
@@ -167,4 +184,5 @@ export const {
   requireAction,
 } = createGuardFactories(authorize)
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

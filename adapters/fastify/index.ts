@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createResourceMetadata,
   createGuardFactories,
   defineRequestView,
@@ -11,6 +12,7 @@ import {
   type AuthContext,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type RequestView,
   type Guard,
   type RouteAuth,
@@ -162,6 +164,21 @@ async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOp
 export const authenticate = fp(oidcGuardPlugin, { fastify: '5.x', name: 'oidc-guard/fastify' })
 export default authenticate
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 receiver, as an `onRequest` hook that answers
+ * before Fastify parses the body (so no form parser is needed): validates the logout token,
+ * revokes through the denylist (so every instance sharing it refuses those tokens), answers
+ * 200/400 with `Cache-Control: no-store`.
+ * @example app.post('/backchannel-logout', { onRequest: backchannelLogout(options) }, () => {})
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions) {
+  const logout = createBackchannelLogout(options)
+  return async function backchannelLogoutHook(request: FastifyRequest, reply: FastifyReply) {
+    const answer = await logout.handle({ headers: request.headers, stream: request.raw })
+    return reply.code(answer.status).headers(answer.headers).send(answer.body)
+  }
+}
+
 export const {
   /** {@inheritDoc src!requireScope} */
   requireScope,
@@ -211,5 +228,6 @@ export const {
  */
 export const getAuth = (request: FastifyRequest): AuthContext | undefined => request.auth
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard } from '../../src/index.js'
 export type { Requirement, RouteAuth } from '../../src/index.js'

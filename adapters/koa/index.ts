@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa'
 import {
   asGuard,
   createAuthenticator,
+  createBackchannelLogout,
   createResourceMetadata,
   createGuardFactories,
   defineRequestView,
@@ -11,6 +12,7 @@ import {
   type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
+  type BackchannelLogoutOptions,
   type RequestView,
   type Guard,
 } from '../../src/index.js'
@@ -134,6 +136,23 @@ export function protectedResourceMetadata(
   }
 }
 
+/**
+ * The OpenID Connect Back-Channel Logout 1.0 route: reads the form (parsed or not), validates
+ * the logout token, revokes through the denylist (so every instance sharing it refuses those
+ * tokens), answers 200/400 with `Cache-Control: no-store`.
+ * @example router.post('/backchannel-logout', backchannelLogout({ issuer, clientId, denylist }))
+ */
+export function backchannelLogout(options: BackchannelLogoutOptions): Middleware {
+  const logout = createBackchannelLogout(options)
+  return async function backchannelLogoutMiddleware(ctx: Context) {
+    const body = (ctx.request as { body?: unknown }).body
+    const answer = await logout.handle({ headers: ctx.headers, body, stream: ctx.req })
+    ctx.status = answer.status
+    ctx.set(answer.headers)
+    ctx.body = answer.body
+  }
+}
+
 export const {
   /** {@inheritDoc src!requireScope} */
   requireScope,
@@ -177,4 +196,5 @@ export const {
   requireAction,
 } = createGuardFactories(authorize)
 
+export { createDenylist } from '../../src/index.js'
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

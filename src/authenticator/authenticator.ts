@@ -30,6 +30,8 @@ import { createVerifier, type AuthenticatorStats } from '../verify/verifier.js'
 import { pinPolicy } from '../policy/policy.js'
 import { policyEventFields } from '../policy/policy-event.js'
 import type { PolicyGuard } from '../policy/policy-guard.js'
+import type { Denylist, RevocationTarget, RevokeOptions } from '../revocation/denylist.js'
+import { createRevocationStage } from '../revocation/revocation-stage.js'
 
 /** The core every adapter wraps: authenticate a request, then authorize it against guards. */
 export interface Authenticator {
@@ -69,6 +71,14 @@ export interface Authenticator {
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
+  /** The denylist every request is checked against (the `denylist` option, or this one's own). */
+  readonly denylist: Denylist
+  /**
+   * Refuses a token, subject, session or client from now on, on every instance sharing the
+   * denylist's store: `denylist.revoke()`.
+   * @example await authenticator.revoke({ sub: 'user-42' })
+   */
+  revoke(target: RevocationTarget, options?: RevokeOptions): Promise<void>
   /** What the bounded caches hold now (for monitoring and tests of the bounds). */
   stats(): AuthenticatorStats
   /**
@@ -95,6 +105,8 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
+  // After verification, cache hits included: a remembered token is never let through revoked.
+  const revocation = createRevocationStage(options)
   const { onDecision, realm, policy } = options
   const binding = createBindingStep(options, realm)
   const extractOptions = { ...options, acceptDpop: binding.dpop }
@@ -171,7 +183,9 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       }
       scheme = presentationScheme(request, binding.dpop)
       // The binding step: after verification, before guards (RFC 9449 §7, RFC 8705 §3).
-      result = andThen(verifier.verify(token), (auth) => binding.check(auth, request, scheme))
+      result = andThen(andThen(verifier.verify(token), revocation.check), (auth) =>
+        binding.check(auth, request, scheme),
+      )
     } catch (error) {
       binding.decorate(error, scheme)
       if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
@@ -246,10 +260,13 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (error) throw error
       return decision
     },
+    denylist: revocation.denylist,
+    revoke: (target, revokeOptions) => revocation.denylist.revoke(target, revokeOptions),
     stats: () => verifier.stats(),
     ready: () => verifier.ready(),
     close() {
       verifier.clear()
+      revocation.close()
     },
   }
 }

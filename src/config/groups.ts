@@ -1,6 +1,11 @@
 import { staticKeysFields, type StaticKeysOptions } from '../keys/static-key-set.js'
 import { bindingFields, type BindingOptions } from '../binding/options.js'
 import { policyFields, type PolicyOptions } from '../policy/policy-option.js'
+import {
+  introspectionFields,
+  type IntrospectionGroup,
+} from '../introspection/introspection-options.js'
+import { revocationFields, type RevocationOptions } from '../revocation/options.js'
 // Nested option groups: where a feature's own options join `authenticate()`'s.
 //
 // A group lives in its feature's module: an interface (TSDoc on every field, `| undefined` on
@@ -23,13 +28,13 @@ import { policyFields, type PolicyOptions } from '../policy/policy-option.js'
 // "did you mean" and the allowed values of an enum are reported for the group as for any option.
 
 /** Option groups set once per authenticator (wired by their features). */
-export interface CommonGroups extends BindingOptions, PolicyOptions {}
+export interface CommonGroups extends BindingOptions, PolicyOptions, RevocationOptions {}
 
 /** Zod fields of {@link CommonGroups}, one per group. */
-export const COMMON_GROUP_FIELDS = { ...bindingFields, ...policyFields }
+export const COMMON_GROUP_FIELDS = { ...bindingFields, ...policyFields, ...revocationFields }
 
 /** Option groups set per issuer (wired by their features). */
-export interface IssuerGroups extends StaticKeysOptions {}
+export interface IssuerGroups extends StaticKeysOptions, IntrospectionGroup {}
 
 /** Zod fields of {@link IssuerGroups}, one per group. */
-export const ISSUER_GROUP_FIELDS = { ...staticKeysFields }
+export const ISSUER_GROUP_FIELDS = { ...staticKeysFields, ...introspectionFields }

@@ -218,6 +218,8 @@ function checkIssuer(
   }
   if (isTemplate && secret !== undefined)
     issue([...path, 'secret'], 'A shared secret cannot serve many tenants')
+  if (isTemplate && entry.introspection !== undefined)
+    issue([...path, 'introspection'], 'An issuer template cannot introspect')
   const profile = entry.profile ?? defaults.profile
   if (profile === 'strict' && defaults.tokenLocations.includes('query')) {
     issue(

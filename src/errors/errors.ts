@@ -13,6 +13,7 @@ const ERROR_CODES = [
   'ERR_DPOP_USE_NONCE',
   'ERR_INSUFFICIENT_USER_AUTHENTICATION',
   'ERR_REPLAY_STORE_UNAVAILABLE',
+  'ERR_DEPENDENCY_UNAVAILABLE',
 ] as const
 
 /** Every stable error code oidc-guard produces. */
@@ -298,6 +299,29 @@ export class ReplayStoreUnavailableError extends OidcGuardError {
   }
   override get headers(): Record<string, string> {
     return { 'Retry-After': '5' }
+  }
+  override get body(): ErrorBody {
+    return { error: 'temporarily_unavailable', error_description: this.message }
+  }
+}
+
+/**
+ * A service a decision depends on cannot answer: the introspection endpoint, the shared
+ * denylist, or the app's permission resolver. Fail closed: 503 with `Retry-After`, no challenge;
+ * the message says which one (it is the decision event's `reason`).
+ */
+export class DependencyUnavailableError extends OidcGuardError {
+  readonly code = 'ERR_DEPENDENCY_UNAVAILABLE'
+  readonly status = 503
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfter: number
+
+  constructor(message: string, options: ErrorOptions & { retryAfter?: number } = {}) {
+    super(message, options)
+    this.retryAfter = options.retryAfter ?? 5
+  }
+  override get headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter) }
   }
   override get body(): ErrorBody {
     return { error: 'temporarily_unavailable', error_description: this.message }

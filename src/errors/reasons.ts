@@ -58,4 +58,11 @@ export const DESCRIPTIONS = {
   stepUpAcr: 'A stronger authentication is required',
   stepUpAge: 'A more recent authentication is required',
   replayStoreUnavailable: 'The DPoP replay check is temporarily unavailable',
+  // Revocation (issue 12): introspection, denylist, permissions
+  revoked: 'The access token was revoked',
+  inactive: 'The access token is not active',
+  disabled: 'The subject of the access token is disabled',
+  introspectionUnavailable: 'The token introspection endpoint is temporarily unavailable',
+  denylistUnavailable: 'The revocation list is temporarily unavailable',
+  permissionsUnavailable: 'The permission store is temporarily unavailable',
 } as const

@@ -11,3 +11,8 @@ export {
   type PolicyRedisClient,
   type PolicySubscription,
 } from './policy-channel.js'
+export {
+  createRedisDenylistStore,
+  type RedisClientLike,
+  type RedisDenylistStoreOptions,
+} from './denylist-store.js'

@@ -48,6 +48,8 @@ export interface AuthContext {
   readonly expiresAt: number
   /** The whole verified claims set. */
   readonly claims: Readonly<TokenClaims>
+  /** What the `permissions` resolver returned as `attributes` (your user store's data). */
+  readonly attributes?: Readonly<Record<string, unknown>>
 }
 
 const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const

@@ -1,4 +1,5 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
+import { hash } from 'node:crypto'
 import { andThen } from '../maybe-async.js'
 import { LRUCache } from 'lru-cache'
 import { InvalidTokenError } from '../errors/errors.js'
@@ -6,6 +7,10 @@ import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
 import { parseJws, type ParsedJws } from '../jose/signature.js'
 import type { IssuerVerifier } from './issuer-verifier.js'
+import {
+  createIntrospectors,
+  type IntrospectionStage,
+} from '../introspection/introspection-stage.js'
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
 import type { AuthContext } from './auth-context.js'
 
@@ -50,12 +55,25 @@ const KEY_LENGTH = 32
 const cacheKey = (token: string): string =>
   token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token
 
+// The introspection stage's own caches (answers, single flight) are shared by every token sent
+// to it, including ones never verified: they are keyed by SHA-256 (RFC 7662 answers are asked
+// for only on a miss of the cache above, so the hash is off the hot path).
+const sha256 = (token: string): string => hash('sha256', token, 'base64url')
+
+/** What a remembered token is checked against: the generation of whoever vouched for it. */
+interface Voucher {
+  readonly generation: number
+}
+
+// An introspection answer does not depend on local keys: its generation never moves.
+const INTROSPECTED: Voucher = Object.freeze({ generation: 0 })
+
 /** A remembered token: its context, who verified it, and until when it holds. */
 interface Remembered {
   /** The exact token verified: a hit requires equality with it, not just the same key. */
   readonly token: string
   readonly auth: AuthContext
-  readonly issuer: IssuerVerifier
+  readonly issuer: Voucher
   /** The issuer's generation at verification; a key removal there since makes it stale. */
   readonly generation: number
   /** Milliseconds since the epoch: `exp`, `iat` + `maxTokenAge`, `tokenCacheMaxAge`. */
@@ -75,6 +93,8 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       ? new LRUCache<string, Remembered>({ max: options.tokenCacheSize })
       : undefined
   const registry = createIssuerRegistry(options)
+  // RFC 7662: opaque tokens (and, per issuer, JWTs too) are asked about online.
+  const introspection = createIntrospectors(options)
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
   function verifyUncached(
@@ -85,10 +105,22 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     checkTokenSyntax(token, options.realm)
     const jws = parseJws(token)
     if (jws === undefined) {
+      if (introspection !== undefined) return introspectOpaque(introspection, token, key)
       throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
     const selected = registry.select(jws.claims.iss)
     return andThen(selected, (issuer) => verifyWith(issuer, token, jws, key))
+  }
+
+  async function introspectOpaque(
+    stage: IntrospectionStage,
+    token: string,
+    key: string | undefined,
+  ): Promise<AuthContext> {
+    const auth = await stage.opaque(token, sha256(token))
+    if (key === undefined) return auth
+    const until = Date.now() + stage.cacheLimit(auth)
+    return remember(key, token, auth, INTROSPECTED, 0, Math.min(auth.expiresAt * 1000, until))
   }
 
   function verifyWith(
@@ -99,20 +131,34 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   ): AuthContext | Promise<AuthContext> {
     // Read before verifying: a removal during an in-flight check makes the entry stale.
     const generation = issuer.generation
-    const result = issuer.verify(token, jws)
+    let result = issuer.verify(token, jws)
+    // The online check of a JWT (`tokens: 'all'`) answers before the context is remembered.
+    if (introspection !== undefined)
+      result = andThen(result, (auth) => introspection.confirm(token, sha256(token), auth))
     if (key === undefined) return result
-    return andThen(result, (auth) => remember(key, token, auth, issuer, generation))
+    return andThen(result, (auth) => {
+      const limit = introspection === undefined ? Infinity : introspection.cacheLimit(auth)
+      return remember(
+        key,
+        token,
+        auth,
+        issuer,
+        generation,
+        Math.min(issuer.validUntil(auth), Date.now() + limit),
+      )
+    })
   }
 
   function remember(
     key: string,
     token: string,
     auth: AuthContext,
-    issuer: IssuerVerifier,
+    issuer: Voucher,
     generation: number,
+    validUntil: number,
   ): AuthContext {
     const now = Date.now()
-    const until = Math.min(issuer.validUntil(auth), now + options.tokenCacheMaxAge)
+    const until = Math.min(validUntil, now + options.tokenCacheMaxAge)
     if (until > now)
       tokenCache?.set(key, { token, auth, issuer, generation, until }, { ttl: until - now })
     return auth
@@ -140,6 +186,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     clear() {
       tokenCache?.clear()
       registry.clear()
+      introspection?.clear()
     },
   }
 }

@@ -104,6 +104,16 @@ describe('built package', () => {
     expect(await node(['--input-type=module', '-e', "const mod = await import('oidc-guard/redis'); console.log(JSON.stringify([typeof mod.publishPolicyVersion, typeof mod.subscribePolicyUpdates]))"])).toEqual(['function', 'function'])
   }, 30_000)
 
+  it('oidc-guard/redis exports the denylist store in both builds, and the main entry never loads redis', async () => {
+    expect(await node(['--input-type=module', '-e', `const m = await import('oidc-guard/redis'); console.log(JSON.stringify(typeof m.createRedisDenylistStore))`])).toBe('function')
+    const script = `
+      const core = require('oidc-guard')
+      const loaded = Object.keys(require.cache).some((file) => /node_modules[\\/](redis|@redis)[\\/]/.test(file))
+      const redis = typeof require('oidc-guard/redis').createRedisDenylistStore
+      console.log(JSON.stringify({ core: typeof core.createDenylist, loaded, redis }))`
+    expect(await node(['--input-type=commonjs', '-e', script])).toEqual({ core: 'function', loaded: false, redis: 'function' })
+  })
+
   it('type-checks an application against the built declarations, CustomClaims included', async () => {
     await expect(run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/dist/consumer/tsconfig.json'], { cwd: root })).resolves.toBeDefined()
   }, 60_000)
