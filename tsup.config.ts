@@ -9,6 +9,7 @@ export default defineConfig({
     'redis/index': 'src/redis/index.ts',
     // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
     'testing/index': 'src/testing/index.ts',
+    'otel/index': 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -17,5 +18,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['express', 'koa', 'fastify', 'fastify-plugin', 'redis'],
+  external: ['express', 'koa', 'fastify', 'fastify-plugin', 'redis', '@opentelemetry/api'],
 })

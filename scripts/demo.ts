@@ -14,6 +14,7 @@ import { RESOURCE, startProvider } from '../src/testing/oidc-provider.js'
 import { createExpressApp } from '../examples/express/app.js'
 import { createFastifyApp } from '../examples/fastify/app.js'
 import { createKoaApp } from '../examples/koa/app.js'
+import { createExplorer, EXPLORER_CODE_FLOW } from '../examples/explorer/explorer.js'
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ if (!['express', 'koa', 'fastify'].includes(framework)) {
 
 let printDecisions = false
 function onDecision(event: DecisionEvent): void {
+  explorer.record(event)
   if (!printDecisions || values.quiet) return
   const verdict = event.allowed ? 'allow' : `deny ${event.status}`
   const who = event.subject ? ` sub=${event.subject}` : ''
@@ -52,7 +54,9 @@ async function listen(server: Server, port: number): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-const idp = await startProvider({ accessTokenTTL: 3600 })
+const idp = await startProvider({ accessTokenTTL: 3600, codeFlow: EXPLORER_CODE_FLOW })
+// The decision explorer (examples/explorer/): a web page on the API's port, under /explorer/.
+const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE })
 const config = { issuer: idp.issuer, audience: RESOURCE, onDecision }
 let server: Server
 let close: () => Promise<void>
@@ -68,6 +72,7 @@ if (framework === 'fastify') {
 }
 const port = await listen(server, Number(values.port))
 const api = `http://127.0.0.1:${port}`
+explorer.attach(server, api)
 
 const [reader, writer, admin] = await Promise.all([
   idp.token('reader'),
@@ -131,7 +136,8 @@ const checks: {
 
 console.log(`\noidc-guard demo — ${framework}`)
 console.log(`  identity provider: ${idp.issuer} (oidc-provider, tokens valid for 1 hour)`)
-console.log(`  orders API:        ${api} (audience ${RESOURCE})\n`)
+console.log(`  orders API:        ${api} (audience ${RESOURCE})`)
+console.log(`  decision explorer: ${api}/explorer/ (sign in, call the API, see each decision)\n`)
 printDecisions = true
 let failures = 0
 for (const check of checks) {

@@ -92,7 +92,14 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
-  const { onDecision, realm } = options
+  const { onDecision, realm, instrumentation: hooks } = options
+  // Either listener makes a decision worth reporting; with neither, the hot path skips it all.
+  const observed = onDecision !== undefined || hooks !== undefined
+  const detach = hooks?.attach?.({
+    options,
+    stats: () => verifier.stats(),
+    tokenCacheLookups: () => verifier.lookups(),
+  })
   const binding = createBindingStep(options, realm)
   const extractOptions = { ...options, acceptDpop: binding.dpop }
 
@@ -119,12 +126,24 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     }
   }
 
+  // Observability never decides a request: a throwing hook is ignored.
+  function notify(call: () => void): void {
+    try {
+      call()
+    } catch {
+      // Nothing to do: the answer stands.
+    }
+  }
+
   function reportFailure(
     request: AuthRequest,
     started: number,
     error: OidcGuardError,
     token?: string,
+    guard?: Guard,
   ): void {
+    if (hooks?.onDenied) notify(() => hooks.onDenied?.(error, request, guard))
+    if (!onDecision) return
     const { message: reason, code, status } = error
     // Parsed again only here, on a failure with a listener: the hot path never pays for it.
     const unverified = token !== undefined && status !== 400 ? summarizeToken(token) : undefined
@@ -141,6 +160,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
+    if (hooks?.onAuthenticated) notify(() => hooks.onAuthenticated?.(auth, request))
+    if (!onDecision) return auth
     report(
       request,
       started,
@@ -169,16 +190,16 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       result = andThen(verifier.verify(token), (auth) => binding.check(auth, request, scheme))
     } catch (error) {
       binding.decorate(error, scheme)
-      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
+      if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
       throw error
     }
     if (!(result instanceof Promise))
-      return onDecision ? reportSuccess(request, started, result) : result
+      return observed ? reportSuccess(request, started, result) : result
     return result.then(
-      onDecision ? (auth) => reportSuccess(request, started, auth) : undefined,
+      observed ? (auth) => reportSuccess(request, started, auth) : undefined,
       (error: unknown) => {
         binding.decorate(error, scheme)
-        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
+        if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
         throw error
       },
     )
@@ -213,11 +234,14 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const started = onDecision ? performance.now() : 0
       if (auth === undefined) {
         const error = binding.decorate(new MissingTokenError(undefined, { realm }), 'Bearer')
-        if (onDecision) reportFailure(request, started, error)
+        if (observed) reportFailure(request, started, error, undefined, guard)
         throw error
       }
       const decision = guard.evaluate(auth, request)
       const error = decision.allowed ? undefined : denial(decision, request)
+      if (error !== undefined) {
+        if (hooks?.onDenied) notify(() => hooks.onDenied?.(error, request, guard))
+      } else if (hooks?.onAuthorized) notify(() => hooks.onAuthorized?.(guard, auth, request))
       if (onDecision) {
         const { allowed, guard: guardName, reason, missing } = decision
         const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }
@@ -235,6 +259,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     ready: () => verifier.ready(),
     close() {
       verifier.clear()
+      if (typeof detach === 'function') detach()
     },
   }
 }
