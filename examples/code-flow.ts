@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Provider from 'oidc-provider'
-import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider'
+import type { InteractiveLogin } from '../src/testing/oidc-provider.js'
 
 /**
- * Browser sign-in for the embedded provider: the authorization code flow with PKCE for one
- * public client (the decision explorer), demo users, and a plain sign-in page. Development only.
+ * Browser sign-in for the embedded provider (src/testing/oidc-provider.ts): the authorization
+ * code flow with PKCE for one public client (the decision explorer), demo users, and a plain
+ * sign-in page. Development only: there are no passwords.
+ *
+ *   startProvider({ interactive: createCodeFlow(EXPLORER_CODE_FLOW, RESOURCE) })
  */
 
 /** A person who can sign in to the demo, with the API scopes and roles their tokens carry. */
@@ -60,19 +64,10 @@ function signInOnly() {
   return policy
 }
 
-/** The provider settings the code flow adds; merged into the provider's configuration. */
-export function codeFlowConfiguration(
-  options: CodeFlowOptions,
-  resource: string,
-): Pick<
-  Configuration,
-  'findAccount' | 'loadExistingGrant' | 'cookies' | 'interactions' | 'features'
-> & {
-  client: NonNullable<Configuration['clients']>[number]
-  scopes: string
-  ttl: (accessTokenTTL: number) => NonNullable<Configuration['ttl']>
-} {
-  const users = new Map((options.users ?? DEMO_USERS).map((user) => [user.id, user]))
+/** The code flow as the embedded provider's interactive sign-in. */
+export function createCodeFlow(options: CodeFlowOptions, resource: string): InteractiveLogin {
+  const list = options.users ?? DEMO_USERS
+  const users = new Map(list.map((user) => [user.id, user]))
   return {
     client: {
       client_id: options.clientId,
@@ -85,21 +80,9 @@ export function codeFlowConfiguration(
     },
     // What the resource server allows this client; each user's grant narrows it.
     scopes: [...new Set([...users.values()].flatMap((user) => user.scopes.split(' ')))].join(' '),
-    findAccount: (_ctx, id) => {
-      const user = users.get(id)
-      if (user === undefined) return undefined
-      return { accountId: id, claims: () => ({ sub: id, name: user.name }) }
-    },
-    // Each user's grant is fixed by the demo, so there is no consent screen to click through.
-    async loadExistingGrant(ctx: KoaContextWithOIDC) {
-      const accountId = ctx.oidc.session?.accountId
-      const user = accountId === undefined ? undefined : users.get(accountId)
-      if (user === undefined || ctx.oidc.client === undefined) return undefined
-      const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client.clientId })
-      grant.addOIDCScope('openid profile')
-      grant.addResourceScope(resource, user.scopes)
-      await grant.save()
-      return grant
+    claimsFor: (accountId) => {
+      const user = users.get(accountId)
+      return user && { roles: [...user.roles] }
     },
     // Explicit lifetimes, in seconds (the provider's defaults print a notice on each use).
     ttl: (accessTokenTTL) => ({
@@ -110,30 +93,49 @@ export function codeFlowConfiguration(
       Session: 86_400,
       Grant: 86_400,
     }),
-    // Signed cookies; not `secure`, because the demo runs over plain http on 127.0.0.1.
-    cookies: { keys: ['embedded-idp-demo-cookie-key-not-a-secret'] },
-    interactions: {
-      policy: signInOnly(),
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-    },
-    features: {
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => {
-          ctx.type = 'html'
-          ctx.body = page(
-            'Sign out',
-            `${form}<p>Sign out of the embedded identity provider?</p>
-<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
-<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`,
-          )
-        },
-        postLogoutSuccessSource: (ctx) => {
-          ctx.type = 'html'
-          ctx.body = page('Signed out', '<p>You are signed out.</p>')
+    configuration: {
+      findAccount: (_ctx, id) => {
+        const user = users.get(id)
+        if (user === undefined) return undefined
+        return { accountId: id, claims: () => ({ sub: id, name: user.name }) }
+      },
+      // Each user's grant is fixed by the demo, so there is no consent screen to click through.
+      async loadExistingGrant(ctx: KoaContextWithOIDC) {
+        const accountId = ctx.oidc.session?.accountId
+        const user = accountId === undefined ? undefined : users.get(accountId)
+        if (user === undefined || ctx.oidc.client === undefined) return undefined
+        const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client.clientId })
+        grant.addOIDCScope('openid profile')
+        grant.addResourceScope(resource, user.scopes)
+        await grant.save()
+        return grant
+      },
+      // Signed cookies; not `secure`, because the demo runs over plain http on 127.0.0.1.
+      cookies: { keys: ['embedded-idp-demo-cookie-key-not-a-secret'] },
+      interactions: {
+        policy: signInOnly(),
+        url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      },
+      features: {
+        rpInitiatedLogout: {
+          enabled: true,
+          logoutSource: (ctx, form) => {
+            ctx.type = 'html'
+            ctx.body = page(
+              'Sign out',
+              `${form}<p>Sign out of the embedded identity provider?</p>
+  <button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
+  <button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`,
+            )
+          },
+          postLogoutSuccessSource: (ctx) => {
+            ctx.type = 'html'
+            ctx.body = page('Signed out', '<p>You are signed out.</p>')
+          },
         },
       },
     },
+    handle: (provider, req, res) => handleInteraction(provider, list, req, res),
   }
 }
 
@@ -150,7 +152,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
  * Serves `/interaction/<uid>`: a sign-in page listing the demo users (GET) and its answer
  * (POST). Returns false for any other path.
  */
-export async function handleInteraction(
+async function handleInteraction(
   provider: Provider,
   users: readonly DemoUser[],
   req: IncomingMessage,

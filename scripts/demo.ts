@@ -15,6 +15,7 @@ import { createExpressApp } from '../examples/express/app.js'
 import { createFastifyApp } from '../examples/fastify/app.js'
 import { createKoaApp } from '../examples/koa/app.js'
 import { createExplorer, EXPLORER_CODE_FLOW } from '../examples/explorer/explorer.js'
+import { createCodeFlow } from '../examples/code-flow.js'
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +55,10 @@ async function listen(server: Server, port: number): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-const idp = await startProvider({ accessTokenTTL: 3600, codeFlow: EXPLORER_CODE_FLOW })
+const idp = await startProvider({
+  accessTokenTTL: 3600,
+  interactive: createCodeFlow(EXPLORER_CODE_FLOW, RESOURCE),
+})
 // The decision explorer (examples/explorer/): a web page on the API's port, under /explorer/.
 const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE })
 const config = { issuer: idp.issuer, audience: RESOURCE, onDecision }

@@ -9,7 +9,8 @@ import {
   RESOURCE,
   startProvider,
   type TestProvider,
-} from '../../examples/embedded-idp.js'
+} from '../../src/testing/oidc-provider.js'
+import { createCodeFlow } from '../../examples/code-flow.js'
 import { createExpressApp } from '../../examples/express/app.js'
 import { createExplorer, EXPLORER_CODE_FLOW } from '../../examples/explorer/explorer.js'
 
@@ -29,7 +30,7 @@ const external: string[] = []
 beforeAll(async () => {
   idp = await startProvider({
     accessTokenTTL: 3600,
-    codeFlow: EXPLORER_CODE_FLOW,
+    interactive: createCodeFlow(EXPLORER_CODE_FLOW, RESOURCE),
     clients: [
       ...DEFAULT_CLIENTS,
       { clientId: 'short-lived', scopes: 'orders:read', accessTokenTTL: 1 },
