@@ -10,9 +10,7 @@
  */
 import { cpus } from 'node:os'
 import { execSync } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { ExportResultCode } from '@opentelemetry/core'
 import {
   MeterProvider,
   PeriodicExportingMetricReader,
@@ -31,7 +29,8 @@ import {
   type Instrumentation,
 } from 'oidc-guard'
 import { createTelemetry } from 'oidc-guard/otel'
-import { rawJws } from '../test/helpers/raw-jws.js'
+import { signJws } from '../src/testing/jws.js'
+import { createTestKeySync } from '../src/testing/keys.js'
 import { median } from './stats.js'
 
 const { values } = parseArgs({
@@ -45,13 +44,12 @@ const iterations = Number(values.iterations)
 
 const ISSUER = 'https://idp.bench.example'
 const AUDIENCE = 'https://orders.example.com'
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const jwk = { ...keys.publicKey.export({ format: 'jwk' }), kid: 'k', alg: 'RS256', use: 'sig' }
-const body = JSON.stringify({ keys: [jwk] })
+const key = createTestKeySync('RS256', 'k')
+const body = JSON.stringify({ keys: [key.publicJwk] })
 const now = Math.floor(Date.now() / 1000)
 const pool = Array.from({ length: 1_000 }, (_, index) =>
-  rawJws(
-    keys,
+  signJws(
+    key.privateKey,
     { alg: 'RS256', typ: 'at+jwt', kid: 'k' },
     {
       iss: ISSUER,
@@ -63,17 +61,21 @@ const pool = Array.from({ length: 1_000 }, (_, index) =>
       exp: now + 3600,
       scope: 'orders:read',
     },
+    'RS256',
   ),
 )
 
+// ExportResultCode.SUCCESS of @opentelemetry/core (not a dependency of ours: the SDK's).
+const SUCCESS = 0
+
 // No-op exporters: the SDK does all its work (aggregation, span processing), then drops it.
 const metricExporter: PushMetricExporter = {
-  export: (_metrics, done) => done({ code: ExportResultCode.SUCCESS }),
+  export: (_metrics, done) => done({ code: SUCCESS }),
   forceFlush: async () => {},
   shutdown: async () => {},
 }
 const spanExporter: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+  export: (_spans, done) => done({ code: SUCCESS }),
   shutdown: async () => {},
 }
 const meterProvider = new MeterProvider({

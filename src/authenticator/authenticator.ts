@@ -126,12 +126,34 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     }
   }
 
-  // Observability never decides a request: a throwing hook is ignored.
-  function notify(call: () => void): void {
+  // Observability never decides a request: a throwing hook is ignored. One function per hook,
+  // called with its arguments, so a request allocates no closure for it.
+  function notifyDenied(
+    error: OidcGuardError,
+    request: AuthRequest,
+    guard?: Guard,
+    auth?: AuthContext,
+  ): void {
     try {
-      call()
+      hooks?.onDenied?.(error, request, guard, auth)
     } catch {
-      // Nothing to do: the answer stands.
+      // The answer stands.
+    }
+  }
+
+  function notifyAuthenticated(auth: AuthContext, request: AuthRequest): void {
+    try {
+      hooks?.onAuthenticated?.(auth, request)
+    } catch {
+      // The answer stands.
+    }
+  }
+
+  function notifyAuthorized(guard: Guard, auth: AuthContext, request: AuthRequest): void {
+    try {
+      hooks?.onAuthorized?.(guard, auth, request)
+    } catch {
+      // The answer stands.
     }
   }
 
@@ -142,7 +164,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     token?: string,
     guard?: Guard,
   ): void {
-    if (hooks?.onDenied) notify(() => hooks.onDenied?.(error, request, guard))
+    if (hooks?.onDenied) notifyDenied(error, request, guard)
     if (!onDecision) return
     const { message: reason, code, status } = error
     // Parsed again only here, on a failure with a listener: the hot path never pays for it.
@@ -160,7 +182,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
-    if (hooks?.onAuthenticated) notify(() => hooks.onAuthenticated?.(auth, request))
+    if (hooks?.onAuthenticated) notifyAuthenticated(auth, request)
     if (!onDecision) return auth
     report(
       request,
@@ -240,8 +262,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const decision = guard.evaluate(auth, request)
       const error = decision.allowed ? undefined : denial(decision, request)
       if (error !== undefined) {
-        if (hooks?.onDenied) notify(() => hooks.onDenied?.(error, request, guard))
-      } else if (hooks?.onAuthorized) notify(() => hooks.onAuthorized?.(guard, auth, request))
+        if (hooks?.onDenied) notifyDenied(error, request, guard, auth)
+      } else if (hooks?.onAuthorized) notifyAuthorized(guard, auth, request)
       if (onDecision) {
         const { allowed, guard: guardName, reason, missing } = decision
         const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }

@@ -29,10 +29,11 @@ export interface Instrumentation {
   onAuthorized?(guard: Guard, auth: AuthContext, request: AuthRequest): void
   /**
    * The request is refused: authentication failed (no `guard`), or a guard denied it (`guard`
-   * set; `error` is an `InsufficientScopeError`, or a `MissingTokenError` when the route had no
-   * authenticated context).
+   * set; `error` is an `InsufficientScopeError`, a step-up or DPoP 401, or a `MissingTokenError`
+   * when the route had no authenticated context). `auth` is the verified context a guard
+   * refused, when there is one (never for a failed authentication: that token is not trusted).
    */
-  onDenied?(error: OidcGuardError, request: AuthRequest, guard?: Guard): void
+  onDenied?(error: OidcGuardError, request: AuthRequest, guard?: Guard, auth?: AuthContext): void
   /** Wraps each verification that is not a verified-token cache hit; see `VerificationHook`. */
   runVerification?: VerificationHook
   /** Called as each discovery, JWKS or introspection fetch starts; see `FetchHook`. */

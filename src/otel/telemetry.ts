@@ -25,18 +25,18 @@ import { ATTRIBUTES, METRICS, SPANS } from './names.js'
 /** Options of `createTelemetry()`. */
 export interface TelemetryOptions {
   /** Where metrics go. Default: the global provider (`metrics.getMeterProvider()`), a no-op until an SDK registers one. */
-  meterProvider?: MeterProvider
+  meterProvider?: MeterProvider | undefined
   /** Where spans go. Default: the global provider (`trace.getTracerProvider()`). */
-  tracerProvider?: TracerProvider
+  tracerProvider?: TracerProvider | undefined
   /**
    * Put the token's subject (`enduser.id`) on verification spans. Personal data: off by
    * default. Never on metrics (one series per user would be unbounded).
    */
-  includeSubject?: boolean
+  includeSubject?: boolean | undefined
   /** Report each tenant of an issuer template as its own issuer. Default false: the template. */
-  includeTenants?: boolean
+  includeTenants?: boolean | undefined
   /** Most series of the decisions counter; the rest share one overflow series. Default 2000. */
-  maxSeries?: number
+  maxSeries?: number | undefined
 }
 
 /** Instrumentation that records OpenTelemetry metrics and spans; see `createTelemetry`. */
@@ -203,15 +203,18 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
         remember(byIssuer, auth.issuer, allowedSeries(auth.issuer, guard))
       series.count += 1
     },
-    onDenied(error, _request, guard) {
+    onDenied(error, _request, guard, auth) {
       const reason = reasonCode(error)
-      const key = `${guard?.description ?? ''}\u0000${reason}\u0000${error.status}`
+      // A guard's refusal knows the (verified) issuer; a failed authentication does not.
+      const issuer = auth === undefined ? undefined : labels.of(auth.issuer)
+      const key = `${guard?.description ?? ''}\u0000${reason}\u0000${error.status}\u0000${issuer ?? ''}`
       counts.get(key, () => ({
         [ATTRIBUTES.decisionType]: guard ? 'authorize' : 'authenticate',
         [ATTRIBUTES.outcome]: 'deny',
         [ATTRIBUTES.reason]: reason,
         [ATTRIBUTES.httpStatus]: error.status,
         ...(guard && { [ATTRIBUTES.guard]: guard.description }),
+        ...(issuer !== undefined && { [ATTRIBUTES.issuer]: issuer }),
       })).count += 1
     },
     runVerification(verify) {

@@ -4,6 +4,7 @@ import {
   createAuthenticator,
   InvalidTokenError,
   reasonCode,
+  requireAcr,
   requireRole,
   requireScope,
   type AuthRequest,
@@ -50,6 +51,8 @@ function setup(
     audience: AUDIENCE,
     jwksUri: server.jwksUri,
     instrumentation: telemetry,
+    // Fetch failures are provoked on purpose here; their one-line hints would only be noise.
+    onWarning: () => {},
     ...options,
   } as SingleIssuerOptions)
   return { telemetry, auth }
@@ -103,6 +106,7 @@ describe('createTelemetry(): decisions', () => {
           [ATTRIBUTES.reason]: 'forbidden',
           [ATTRIBUTES.httpStatus]: 403,
           [ATTRIBUTES.guard]: 'requireRole(admin)',
+          [ATTRIBUTES.issuer]: server.issuer,
           count: 1,
         },
         {
@@ -151,6 +155,33 @@ describe('createTelemetry(): decisions', () => {
       )
       await sdk.shutdown()
     }
+  })
+
+  it('a step-up refusal counts as a 401 deny with its reason code and the verified issuer', async () => {
+    const template = `${server.url}/{tenant}`
+    const { auth } = setup({}, { issuer: template, tenants: ['acme'] })
+    const token = await tokenFor({ iss: `${server.url}/acme`, acr: 'pwd' })
+    const context = await auth.authenticate(request(token))
+    const mfa = requireAcr('urn:example:mfa')
+    for (let i = 0; i < 2; i++)
+      expect(() => auth.authorize(mfa, context, request(token))).toThrow(
+        'A stronger authentication is required',
+      )
+    const denied = (await sdk.points(METRICS.decisions)).filter(
+      (point) => point.attributes[ATTRIBUTES.outcome] === 'deny',
+    )
+    expect(denied.map((point) => ({ ...point.attributes, count: point.value }))).toEqual([
+      {
+        [ATTRIBUTES.decisionType]: 'authorize',
+        [ATTRIBUTES.outcome]: 'deny',
+        [ATTRIBUTES.reason]: 'step_up_acr',
+        [ATTRIBUTES.httpStatus]: 401,
+        [ATTRIBUTES.guard]: mfa.description,
+        // The template, not the tenant: one series however many tenants there are.
+        [ATTRIBUTES.issuer]: template,
+        count: 2,
+      },
+    ])
   })
 
   it('keeps at most maxSeries series; the rest share one overflow series', async () => {
