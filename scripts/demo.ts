@@ -91,6 +91,7 @@ const checks: {
   expect: number
 }[] = [
   { title: 'public health check', method: 'GET', path: '/health', expect: 200 },
+  { title: 'the decision explorer page', method: 'GET', path: '/explorer/', expect: 200 },
   { title: 'no token', method: 'GET', path: '/orders', expect: 401 },
   { title: 'a malformed token', method: 'GET', path: '/orders', token: 'not-a-jwt', expect: 401 },
   {
