@@ -10,6 +10,7 @@ export default defineConfig({
     // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
     'testing/index': 'src/testing/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'cli/bin': 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -31,12 +31,22 @@ function ask(child: ChildProcess, message: string): Promise<ChildReport> {
   })
 }
 
-async function startChild(name: ContenderName): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * One contender in its own process, loading oidc-guard from dist/ (bench/tsconfig.dist.json says
+ * why), so `npm run bench` builds first.
+ */
+export async function startContender(
+  name: ContenderName,
+): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(
     fileURLToPath(new URL('./server.ts', import.meta.url)),
     [name, ISSUER, JWKS_URI, AUDIENCE],
     {
       execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: fileURLToPath(new URL('./tsconfig.dist.json', import.meta.url)),
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   )
@@ -83,7 +93,7 @@ async function measure(
   seconds: number,
   connections: number,
 ): Promise<Sample> {
-  const { child, port } = await startChild(name)
+  const { child, port } = await startContender(name)
   try {
     // Warm-up: fetch keys, JIT the path (not counted).
     await load(port, tokens.slice(0, 200), 1, connections)

@@ -166,11 +166,11 @@ export async function runMicroBench({
   }
   const rows: [string, number][] = [
     [
-      'cache hit, the same request object again (extract, SHA-256, LRU)',
+      'cache hit, the same request object again (extract, key, LRU, exact match)',
       time(() => auth.resolve(request)),
     ],
     [
-      'cache hit, one of 1,000 remembered tokens, new string each call (extract, SHA-256, LRU)',
+      'cache hit, one of 1,000 remembered tokens, new string each call (extract, key, LRU, exact match)',
       time(() => auth.resolve(pooledRequest())),
     ],
     ['`requireScope(orders:read)` allowed', time(() => scope.evaluate(context, request))],

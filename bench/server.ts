@@ -2,6 +2,7 @@
  * One contender, in its own process: the load generator runs in the parent, so the server's CPU
  * time is its own. Reports its port, and its CPU usage on request, over IPC.
  */
+import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { CONTENDERS, type ContenderName } from './contenders.js'
 
@@ -13,7 +14,19 @@ const [name, issuer, jwksUri, audience] = process.argv.slice(2) as [
 ]
 const server = await CONTENDERS[name].build({ issuer, jwksUri, audience })
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-process.on('message', (message) => {
+// bench/profile.ts profiles the measured window only (not startup or warm-up), over IPC.
+const inspector = new Session()
+process.on('message', async (message) => {
+  if (message === 'profile:start') {
+    inspector.connect()
+    await inspector.post('Profiler.enable')
+    await inspector.post('Profiler.start')
+    process.send?.({ profiling: true })
+  }
+  if (message === 'profile:stop') {
+    const { profile } = await inspector.post('Profiler.stop')
+    process.send?.({ profile })
+  }
   if (message === 'cpu')
     process.send?.({ cpu: process.cpuUsage(), memory: process.memoryUsage().rss })
   if (message === 'exit') process.exit(0)

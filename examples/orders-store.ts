@@ -24,6 +24,11 @@ export function createOrdersStore() {
       orders.push(order)
       return order
     },
+    /** Refunds an order; undefined when there is no such order. */
+    refund(id: number): (Order & { refunded: true }) | undefined {
+      const order = orders.find((candidate) => candidate.id === id)
+      return order && { ...order, refunded: true }
+    },
     stats: () => ({
       orders: orders.length,
       owners: new Set(orders.map((order) => order.owner)).size,

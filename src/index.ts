@@ -76,6 +76,7 @@ export {
   type CompiledRouteAuth,
   type RouteAuth,
   type RouteAuthPlan,
+  type RouteName,
   type RouteRequirement,
 } from './authenticator/route-auth.js'
 export {
@@ -139,3 +140,37 @@ export type {
   TokenCacheLookups,
   VerificationHook,
 } from './verify/verifier.js'
+export {
+  loadPolicy,
+  type LoadPolicyOptions,
+  type CommonPolicyOptions,
+  type Policy,
+  type PolicyEvents,
+  type PolicyRejection,
+  type PolicyState,
+  type PolicyUpdate,
+} from './policy/policy.js'
+export { PolicyError, type PolicyIssue } from './policy/policy-error.js'
+export type { CompiledPolicy, DecisionInput, PolicyDecision } from './policy/compile.js'
+export type { RouteBinding, RouteMatch } from './policy/router.js'
+export {
+  createActionGuard,
+  createPolicyGuard,
+  type EnforcePolicyOptions,
+  type PolicyGuard,
+  type PolicyOutcome,
+} from './policy/policy-guard.js'
+export type {
+  AuthField,
+  Comparison,
+  Condition,
+  InputRef,
+  Operand,
+  PolicyDocument,
+  PolicyRule,
+  RoleDefinition,
+  TimeWindow,
+} from './policy/schema.js'
+export type { PolicyPredicate, PredicateInput, RecordedInputs } from './policy/env.js'
+export { POLICY_BUNDLE_TYPE, type PolicySignatureOptions } from './policy/bundle.js'
+export type { Trace } from './policy/node.js'

@@ -26,19 +26,23 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   jose: ['errors'],
   http: ['errors', 'config', 'verify'],
-  config: ['errors', 'jose', 'keys', 'claims', 'authenticator', 'binding'],
+  config: ['errors', 'jose', 'keys', 'claims', 'authenticator', 'binding', 'policy'],
   keys: ['errors', 'jose'],
   claims: ['errors', 'verify'],
   verify: ['errors', 'config', 'http', 'jose', 'keys', 'claims'],
-  guards: ['errors', 'config', 'http', 'claims', 'verify'],
-  authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'binding'],
+  guards: ['errors', 'config', 'http', 'claims', 'verify', 'policy'],
+  authenticator: ['errors', 'config', 'http', 'verify', 'guards', 'binding', 'policy'],
   binding: ['errors', 'config', 'http', 'jose', 'verify', 'guards'],
-  redis: ['errors', 'binding'],
+  // Policy as data: documents compile to requirements (guards) and conditions on the request.
+  policy: ['errors', 'config', 'http', 'claims', 'verify', 'guards'],
+  redis: ['errors', 'binding', 'policy'],
   // The test kit sees the core only through its public entry (src/index.ts, types only), and
   // no stage sees the kit, so the production bundles cannot contain it.
   testing: [],
   // A subpath of its own, outside the pipeline: it sees the core only through src/index.ts.
   otel: [],
+  // The `oidc-guard` bin: a tool outside the core barrel.
+  cli: ['errors', 'config', 'http', 'claims', 'verify', 'guards', 'policy'],
 }
 
 function stageOf(file: string): string | undefined {

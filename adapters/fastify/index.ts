@@ -125,20 +125,19 @@ async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOp
   // declared before the plugin, an un-awaited register, a plugin registered earlier), which
   // `onRoute` cannot: a security annotation must never be silently skipped.
   const compile = createRouteAuth(authorize)
-  const routeName = (method: unknown, url: unknown) => `${String(method)} ${String(url)}`
   // Routes declared after the plugin: a bad setting fails startup. Others fail their requests
   // (Fastify answers the thrown ConfigurationError with 500), never pass.
   // RFC 9728: served when configured; scopes_supported collects the scopes of routes' guards.
   const metadata = options.resourceMetadata && createResourceMetadata(options)
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    const { guard } = compile(route.config?.auth, routeName(route.method, route.url))
+    const { guard } = compile(route.config?.auth, route)
     metadata?.addGuards(route.onRequest, route.preHandler, guard)
   })
   fastify.addHook('onRequest', function routeAuthHook(request, reply, done) {
-    const { config, url } = request.routeOptions
-    const auth = config?.auth
+    const routeOptions = request.routeOptions
+    const auth = routeOptions.config?.auth
     if (auth === undefined || auth === false) return done()
-    const route = compile(auth, routeName(request.method, url))
+    const route = compile(auth, routeOptions)
     ;(request as TaggedRequest)[GUARD] = route.guard ?? null
     const first = route.authenticate === 'optional' ? authenticateOptional : authenticateHook
     first.call(this, request, reply, done)
@@ -200,6 +199,10 @@ export const {
   not,
   /** {@inheritDoc src!guardFor} */
   guard,
+  /** {@inheritDoc src!createPolicyGuard} */
+  enforcePolicy,
+  /** {@inheritDoc src!createActionGuard} */
+  requireAction,
 } = createGuardFactories(authorize)
 
 /**

@@ -171,6 +171,10 @@ export const {
   not,
   /** {@inheritDoc src!guardFor} */
   guard,
+  /** {@inheritDoc src!createPolicyGuard} */
+  enforcePolicy,
+  /** {@inheritDoc src!createActionGuard} */
+  requireAction,
 } = createGuardFactories(authorize)
 
 export type { AuthContext, AuthenticateOptions, Guard, Requirement } from '../../src/index.js'

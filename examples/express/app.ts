@@ -1,5 +1,11 @@
 import express from 'express'
-import { authenticate, requireClaim, requireRole, requireScope } from 'oidc-guard/express'
+import {
+  authenticate,
+  requireAction,
+  requireClaim,
+  requireRole,
+  requireScope,
+} from 'oidc-guard/express'
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Express: each route declares what it requires, next to the route. */
@@ -25,5 +31,11 @@ export function createExpressApp(config: ExampleConfig) {
     isOwner,
     (req, res) => void res.json(store.ownedBy(req.params.userId as string)),
   )
+  // Who may refund is data: the policy file decides, and it can change while the API runs.
+  app.post('/orders/:id/refund', auth, requireAction('orders.refund'), (req, res) => {
+    const order = store.refund(Number(req.params.id))
+    if (order) res.json(order)
+    else res.status(404).json({ error: 'not_found' })
+  })
   return app
 }

@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import { authenticate, requireClaim } from 'oidc-guard/fastify'
+import { authenticate, requireAction, requireClaim } from 'oidc-guard/fastify'
 import { createOrdersStore, type ExampleConfig } from '../orders-store.js'
 
 /** The orders API on Fastify: requirements as route config, or hooks where code is needed. */
@@ -24,6 +24,15 @@ export async function createFastifyApp(config: ExampleConfig) {
     '/users/:userId/orders',
     { onRequest: app.authenticate, preHandler: isOwner },
     async (request) => store.ownedBy(request.params.userId),
+  )
+  // Who may refund is data: the policy file decides, and it can change while the API runs.
+  app.post<{ Params: { id: string } }>(
+    '/orders/:id/refund',
+    { onRequest: app.authenticate, preHandler: requireAction('orders.refund') },
+    async (request, reply) => {
+      const order = store.refund(Number(request.params.id))
+      return order ? order : reply.code(404).send({ error: 'not_found' })
+    },
   )
   return app
 }

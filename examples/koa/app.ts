@@ -2,6 +2,7 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import {
   authenticate,
+  requireAction,
   requireClaim,
   requireRole,
   requireScope,
@@ -35,6 +36,12 @@ export function createKoaApp(config: ExampleConfig) {
   })
   router.get('/users/:userId/orders', auth, isOwner, (ctx) => {
     ctx.body = store.ownedBy(ctx.params.userId as string)
+  })
+  // Who may refund is data: the policy file decides, and it can change while the API runs.
+  router.post('/orders/:id/refund', auth, requireAction('orders.refund'), (ctx) => {
+    const order = store.refund(Number(ctx.params.id))
+    ctx.status = order ? 200 : 404
+    ctx.body = order ?? { error: 'not_found' }
   })
   app.use(router.routes()).use(router.allowedMethods())
   return app

@@ -27,6 +27,9 @@ import {
 import type { AuthRequest } from '../http/auth-request.js'
 import type { AuthContext } from '../verify/auth-context.js'
 import { createVerifier, type AuthenticatorStats } from '../verify/verifier.js'
+import { pinPolicy } from '../policy/policy.js'
+import { policyEventFields } from '../policy/policy-event.js'
+import type { PolicyGuard } from '../policy/policy-guard.js'
 
 /** The core every adapter wraps: authenticate a request, then authorize it against guards. */
 export interface Authenticator {
@@ -92,7 +95,7 @@ export interface Authenticator {
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
   const verifier = createVerifier(options)
-  const { onDecision, realm, instrumentation: hooks } = options
+  const { onDecision, realm, policy, instrumentation: hooks } = options
   // Either listener makes a decision worth reporting; with neither, the hot path skips it all.
   const observed = onDecision !== undefined || hooks !== undefined
   const detach = hooks?.attach?.({
@@ -198,6 +201,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     credentialsRequired = options.credentialsRequired,
   ): AuthContext | undefined | Promise<AuthContext | undefined> {
     const started = onDecision ? performance.now() : 0
+    // Every decision this request makes uses the version running when it arrived.
+    if (policy) pinPolicy(request, policy)
     let result: AuthContext | Promise<AuthContext>
     let scheme: PresentationScheme = 'Bearer'
     let token: string | undefined
@@ -259,18 +264,28 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
         if (observed) reportFailure(request, started, error, undefined, guard)
         throw error
       }
-      const decision = guard.evaluate(auth, request)
-      const error = decision.allowed ? undefined : denial(decision, request)
+      const decidePolicy = (guard as Partial<PolicyGuard>).decidePolicy
+      const outcome = decidePolicy?.(auth, request)
+      const decision = outcome ? outcome.decision : guard.evaluate(auth, request)
+      const pass = outcome?.pass === true
+      const error = decision.allowed || pass ? undefined : denial(decision, request)
       if (error !== undefined) {
         if (hooks?.onDenied) notifyDenied(error, request, guard, auth)
       } else if (hooks?.onAuthorized) notifyAuthorized(guard, auth, request)
       if (onDecision) {
-        const { allowed, guard: guardName, reason, missing } = decision
-        const outcome = { type: 'authorize' as const, allowed, guard: guardName, reason, missing }
+        const { guard: guardName, reason, missing } = decision
+        const event = {
+          type: 'authorize' as const,
+          allowed: decision.allowed || pass,
+          guard: guardName,
+          reason: pass ? `${reason}; passed through (unbound: 'pass')` : reason,
+          missing,
+          ...(outcome && policyEventFields(outcome, auth, request)),
+        }
         report(
           request,
           started,
-          error ? { ...outcome, code: error.code, status: error.status } : outcome,
+          error ? { ...event, code: error.code, status: error.status } : event,
           auth,
         )
       }

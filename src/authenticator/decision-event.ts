@@ -38,4 +38,20 @@ export interface DecisionEvent {
   readonly durationMs: number
   /** When the decision was made, in milliseconds since the epoch. */
   readonly timestamp: number
+  /** Policy decisions: the version of the document that decided. */
+  readonly policyVersion?: string | number
+  /** Policy decisions: the action decided (undefined when no route binding matched). */
+  readonly action?: string
+  /** Policy decisions: the rule that decided; absent for "no rule". */
+  readonly rule?: string
+  /** Policy decisions via `enforcePolicy()`: the route binding, e.g. `GET /orders/:id`. */
+  readonly route?: string
+  /**
+   * Policy decisions: every input the action's rules read (`claims.amr`, `request.ip`,
+   * `auth.roles`, …) and its value (`null` when absent), minus redacted ones. Enough for
+   * `oidc-guard replay` to re-decide under another version.
+   */
+  readonly inputs?: Readonly<Record<string, unknown>>
+  /** Policy decisions: inputs that were read but left out by redaction. */
+  readonly redacted?: readonly string[]
 }

@@ -32,13 +32,23 @@ const OPTIONAL: RouteAuthPlan = Object.freeze({ authenticate: 'optional', guard:
 const ALLOWED = 'true, false, "optional" or a requirement object such as { scope: "orders:read" }'
 
 /**
+ * How a route is named in errors: a name such as `GET /orders`, or the framework's route
+ * options (`method`, `url`), named only when an error needs it, so a request that finds its
+ * route's plan compiled builds no string.
+ */
+export type RouteName = string | { readonly method?: unknown; readonly url?: unknown }
+
+const describeRoute = (route: RouteName): string =>
+  typeof route === 'string' ? route : `${String(route.method)} ${String(route.url)}`
+
+/**
  * Reads a route's `auth` declaration at registration, so a bad one fails startup with a
  * message naming the route, the allowed values and the one probably meant.
  * @param route how the route is named in errors, e.g. `GET /orders`
  * @throws ConfigurationError for anything but a {@link RouteAuth}
  * @example planRouteAuth({ scope: 'orders:read' }, 'GET /orders') // authenticate + guard
  */
-export function planRouteAuth(auth: unknown, route: string): RouteAuthPlan {
+export function planRouteAuth(auth: unknown, route: RouteName): RouteAuthPlan {
   if (auth === undefined || auth === false) return NONE
   if (auth === true) return REQUIRED
   if (auth === 'optional') return OPTIONAL
@@ -47,13 +57,15 @@ export function planRouteAuth(auth: unknown, route: string): RouteAuthPlan {
       return { authenticate: 'required', guard: guardFor(auth as Requirement) }
     } catch (error) {
       // guardFor throws only ConfigurationErrors: name the route in front of its message.
-      throw new ConfigurationError(`Route ${route}: ${(error as ConfigurationError).message}`)
+      throw new ConfigurationError(
+        `Route ${describeRoute(route)}: ${(error as ConfigurationError).message}`,
+      )
     }
   }
   const guess = typeof auth === 'string' ? closest(auth, ['optional']) : undefined
   const got = typeof auth === 'string' ? JSON.stringify(auth.slice(0, 64)) : typeof auth
   throw new ConfigurationError(
-    `Route ${route}: invalid "auth": ${got} is not one of ${ALLOWED}` +
+    `Route ${describeRoute(route)}: invalid "auth": ${got} is not one of ${ALLOWED}` +
       (guess ? `; did you mean "${guess}"?` : ''),
   )
 }
@@ -75,7 +87,7 @@ export interface CompiledRouteAuth<H> {
  */
 export function createRouteAuth<H>(
   wrap: (guard: Guard) => H,
-): (auth: unknown, route: string) => CompiledRouteAuth<H> {
+): (auth: unknown, route: RouteName) => CompiledRouteAuth<H> {
   const compiled = new WeakMap<object, CompiledRouteAuth<H>>()
   return function compileRouteAuth(auth, route) {
     if (typeof auth !== 'object' || auth === null) return planRouteAuth(auth, route) as NoGuard

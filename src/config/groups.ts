@@ -1,5 +1,6 @@
 import { staticKeysFields, type StaticKeysOptions } from '../keys/static-key-set.js'
 import { bindingFields, type BindingOptions } from '../binding/options.js'
+import { policyFields, type PolicyOptions } from '../policy/policy-option.js'
 // Nested option groups: where a feature's own options join `authenticate()`'s.
 //
 // A group lives in its feature's module: an interface (TSDoc on every field, `| undefined` on
@@ -22,10 +23,10 @@ import { bindingFields, type BindingOptions } from '../binding/options.js'
 // "did you mean" and the allowed values of an enum are reported for the group as for any option.
 
 /** Option groups set once per authenticator (wired by their features). */
-export interface CommonGroups extends BindingOptions {}
+export interface CommonGroups extends BindingOptions, PolicyOptions {}
 
 /** Zod fields of {@link CommonGroups}, one per group. */
-export const COMMON_GROUP_FIELDS = { ...bindingFields }
+export const COMMON_GROUP_FIELDS = { ...bindingFields, ...policyFields }
 
 /** Option groups set per issuer (wired by their features). */
 export interface IssuerGroups extends StaticKeysOptions {}

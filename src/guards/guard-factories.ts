@@ -14,6 +14,7 @@ import {
 import { requireClaimMatches, requireTenant } from './match-guards.js'
 import { guardFor } from './requirements.js'
 import { requireAcr, requireAuthTime, requireDpop } from './step-up-guards.js'
+import { createActionGuard, createPolicyGuard } from '../policy/policy-guard.js'
 
 /**
  * Every guard builder under its public name: the one record the adapters' factories, their
@@ -58,6 +59,10 @@ export const GUARD_BUILDERS = Object.freeze({
   not,
   /** From a requirement object, e.g. `guard({ scope: 'orders:write', role: 'admin' })`. */
   guard: guardFor,
+  /** The {@link createPolicyGuard} builder: the policy's route bindings decide. */
+  enforcePolicy: createPolicyGuard,
+  /** The {@link createActionGuard} builder: the policy's named action decides. */
+  requireAction: createActionGuard,
 })
 
 /** The names of every guard builder an adapter exports. */

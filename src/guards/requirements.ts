@@ -82,7 +82,8 @@ const requestValue = z.union([
 ])
 const claimValue = z.union([z.string(), z.number(), z.boolean()])
 
-const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
+/** The zod schema of a requirement object (policy documents embed it). */
+export const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
   z
     .strictObject({
       ...Object.fromEntries(LIST_KEYS.map((key) => [key, names.optional()])),
@@ -102,7 +103,11 @@ const requirementSchema: z.ZodType<Requirement> = z.lazy(() =>
 
 const list = (value: string | string[]) => (typeof value === 'string' ? [value] : value)
 
-function toGuard(requirement: Requirement): Guard {
+/**
+ * The guard of a requirement already validated by {@link requirementSchema} (a policy document
+ * embeds it), without validating it again; names are still checked by the guard builders.
+ */
+export function toGuard(requirement: Requirement): Guard {
   const guards: Guard[] = []
   for (const key of LIST_KEYS) {
     const value = requirement[key]

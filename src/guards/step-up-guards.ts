@@ -4,6 +4,38 @@ import type { Decision } from '../errors/decision.js'
 import { ConfigurationError } from '../errors/errors.js'
 import { allowed, checkNames, type Guard } from './guard.js'
 
+/** What a step-up guard (RFC 9470) is made of: the claim it reads and what it asks for. */
+interface StepUpSpec {
+  readonly name: string
+  readonly args: readonly unknown[]
+  readonly description: string
+  readonly allowReason: string
+  readonly denyReason: string
+  /** The claim a denial names as missing. */
+  readonly claim: string
+  /** What the 401 challenge asks the client to obtain (`acr_values`, `max_age`). */
+  readonly stepUp: NonNullable<Decision['stepUp']>
+  passes(auth: AuthContext): boolean
+}
+
+// Both decisions are built once, frozen: evaluating allocates nothing, allowed or not.
+function stepUpGuard(spec: StepUpSpec): Guard {
+  const { description, passes } = spec
+  const allow = allowed(description, spec.allowReason)
+  const deny: Decision = Object.freeze({
+    allowed: false,
+    guard: description,
+    reason: spec.denyReason,
+    missing: Object.freeze([spec.claim]),
+    stepUp: Object.freeze(spec.stepUp),
+  })
+  return Object.freeze({
+    description,
+    descriptor: Object.freeze({ name: spec.name, args: spec.args }),
+    evaluate: (auth: AuthContext): Decision => (passes(auth) ? allow : deny),
+  })
+}
+
 /**
  * Allows a token whose `acr` (authentication context class reference) is one of `values`;
  * otherwise the request is refused with 401 `insufficient_user_authentication` and
@@ -14,21 +46,17 @@ import { allowed, checkNames, type Guard } from './guard.js'
  */
 export function requireAcr(...values: string[]): Guard {
   const accepted = Object.freeze(checkNames('requireAcr', 'acr value', values))
-  const description = `requireAcr(${accepted.join(', ')})`
-  const allow = allowed(description, 'acr accepted')
-  const deny: Decision = Object.freeze({
-    allowed: false,
-    guard: description,
-    reason: 'the authentication context class is not accepted',
-    missing: Object.freeze(['acr']),
-    stepUp: Object.freeze({ acrValues: accepted }),
-  })
-  return Object.freeze({
-    description,
-    descriptor: Object.freeze({ name: 'requireAcr', args: accepted }),
-    evaluate(auth: AuthContext): Decision {
+  return stepUpGuard({
+    name: 'requireAcr',
+    args: accepted,
+    description: `requireAcr(${accepted.join(', ')})`,
+    allowReason: 'acr accepted',
+    denyReason: 'the authentication context class is not accepted',
+    claim: 'acr',
+    stepUp: { acrValues: accepted },
+    passes(auth) {
       const acr = auth.claims.acr
-      return typeof acr === 'string' && accepted.includes(acr) ? allow : deny
+      return typeof acr === 'string' && accepted.includes(acr)
     },
   })
 }
@@ -51,21 +79,17 @@ export function requireAuthTime(options: AuthTimeOptions): Guard {
   if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0) {
     throw new ConfigurationError('requireAuthTime() needs { maxAge } in whole seconds, 0 or more')
   }
-  const description = `requireAuthTime(maxAge=${maxAge})`
-  const allow = allowed(description, 'authentication recent enough')
-  const deny: Decision = Object.freeze({
-    allowed: false,
-    guard: description,
-    reason: 'the authentication is too old or has no auth_time',
-    missing: Object.freeze(['auth_time']),
-    stepUp: Object.freeze({ maxAge }),
-  })
-  return Object.freeze({
-    description,
-    descriptor: Object.freeze({ name: 'requireAuthTime', args: Object.freeze([{ maxAge }]) }),
-    evaluate(auth: AuthContext): Decision {
+  return stepUpGuard({
+    name: 'requireAuthTime',
+    args: Object.freeze([{ maxAge }]),
+    description: `requireAuthTime(maxAge=${maxAge})`,
+    allowReason: 'authentication recent enough',
+    denyReason: 'the authentication is too old or has no auth_time',
+    claim: 'auth_time',
+    stepUp: { maxAge },
+    passes(auth) {
       const authTime = auth.claims.auth_time
-      return typeof authTime === 'number' && Date.now() / 1000 - authTime <= maxAge ? allow : deny
+      return typeof authTime === 'number' && Date.now() / 1000 - authTime <= maxAge
     },
   })
 }

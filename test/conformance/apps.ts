@@ -55,7 +55,24 @@ function routes(options: AuthenticateOptions): RouteSpec[] {
       requirement: { scope: 'orders:write', anyRole: ['admin', 'editor'] },
     }),
     route({ path: '/optional', optional: true }),
+    // Policy as data (CONFORMANCE_POLICY): the named action, the route binding, no binding.
+    route({ path: '/policy/refund', guards: (g) => [g.requireAction('orders.refund')] }),
+    route({ path: '/policy/orders/:id', guards: (g) => [g.enforcePolicy()] }),
+    route({ path: '/policy/unbound', guards: (g) => [g.enforcePolicy()] }),
+    route({ path: '/policy/public', guards: (g) => [g.enforcePolicy({ unbound: 'pass' })] }),
   ]
+}
+
+/** The policy document of the conformance apps' `/policy/*` routes. */
+export const CONFORMANCE_POLICY = {
+  version: 1,
+  roles: { admin: { permissions: ['orders.refund'] } },
+  actions: { 'orders.refund': null, 'orders.read': null },
+  rules: [
+    { id: 'refunds', action: 'orders.refund', allow: { permission: 'orders.refund' } },
+    { id: 'read', action: 'orders.read', allow: { scope: 'orders:read' } },
+  ],
+  routes: { 'GET /policy/orders/:id': 'orders.read' },
 }
 
 export const FRAMEWORKS: Record<

@@ -331,4 +331,39 @@ export const CASES: ConformanceCase[] = [
     authorization: () => 'Bearer abc.def',
     ...invalidToken('The access token is malformed'),
   },
+  {
+    name: 'policy: requireAction allows by the document (admin inherits orders.refund)',
+    path: '/policy/refund',
+    authorization: bearer((t) => t.admin),
+    ...ok('admin', READ_WRITE),
+  },
+  {
+    name: 'policy: requireAction denies without a rule: 403',
+    path: '/policy/refund',
+    authorization: bearer((t) => t.writer),
+    ...forbidden,
+  },
+  {
+    name: 'policy: requireAction without a token: 401',
+    path: '/policy/refund',
+    ...missing,
+  },
+  {
+    name: 'policy: enforcePolicy decides by the route binding',
+    path: '/policy/orders/7',
+    authorization: bearer((t) => t.reader),
+    ...ok('reader', READ),
+  },
+  {
+    name: 'policy: a route the document does not bind is denied ("no rule"): 403',
+    path: '/policy/unbound',
+    authorization: bearer((t) => t.admin),
+    ...forbidden,
+  },
+  {
+    name: "policy: unbound: 'pass' lets an unbound route through",
+    path: '/policy/public',
+    authorization: bearer((t) => t.reader),
+    ...ok('reader', READ),
+  },
 ]

@@ -2,12 +2,14 @@ import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { RESOURCE, startProvider, type TestProvider } from '../helpers/provider.js'
 import { encodeSegment } from '../helpers/keys.js'
-import { FRAMEWORKS, type ConformanceApp, type Framework } from './apps.js'
+import { loadPolicy, type Policy } from 'oidc-guard'
+import { CONFORMANCE_POLICY, FRAMEWORKS, type ConformanceApp, type Framework } from './apps.js'
 import { CASES, type Tokens } from './cases.js'
 
 let provider: TestProvider
 let otherProvider: TestProvider
 let tokens: Tokens
+let policy: Policy
 
 beforeAll(async () => {
   ;[provider, otherProvider] = await Promise.all([startProvider(), startProvider()])
@@ -20,8 +22,10 @@ beforeAll(async () => {
   ])
   const algNone = `${encodeSegment({ alg: 'none', typ: 'at+jwt' })}.${reader.split('.')[1]}.`
   tokens = { reader, writer, admin, otherAudience, otherIssuer, algNone }
+  policy = await loadPolicy({ document: CONFORMANCE_POLICY })
 })
 afterAll(async () => {
+  policy.close()
   await Promise.all([provider.close(), otherProvider.close()])
 })
 
@@ -34,6 +38,7 @@ describe.each(Object.keys(FRAMEWORKS) as Framework[])('conformance: %s', (framew
       audience: RESOURCE,
       realm: 'orders',
       clockTolerance: 0,
+      policy,
     })
   })
   afterAll(() => app.close())

@@ -358,6 +358,22 @@ describe('verified-token cache', () => {
     )
   })
 
+  it('honours a hit only for the exact token verified, not one that shares its ending', async () => {
+    const auth = authenticator()
+    const token = await sign(rsa, own({ sub: 'alice' }))
+    const first = await auth.authenticate(bearer(token))
+    // Same signature (and so the same cache key), another payload: must be verified, and fail.
+    const [header, , signature] = token.split('.')
+    const forged = `${header}.${encodeSegment(own({ sub: 'mallory' }))}.${signature}`
+    await invalid(auth, forged, 'The access token signature is invalid')
+    // One character changed early in the token: same key, not the same token.
+    const flipped = `${token[0] === 'e' ? 'f' : 'e'}${token.slice(1)}`
+    await expect(auth.authenticate(bearer(flipped))).rejects.toBeInstanceOf(InvalidTokenError)
+    // The remembered entry is untouched by the failures.
+    expect(await auth.authenticate(bearer(token))).toBe(first)
+    expect(auth.stats().verifiedTokens).toBe(1)
+  })
+
   it('never serves a token past its exp', async () => {
     const auth = authenticator()
     const token = await sign(rsa, own({ exp: Math.floor(Date.now() / 1000) + 60 }))

@@ -60,7 +60,7 @@ describe('built package', () => {
     expect(result.sameCore).toBe(true)
     expect(result.fastifyPlugin).toBe('function')
     const [express, koa, fastify] = result.adapters
-    for (const name of ['authenticate', 'authorize', 'requireScope', 'requireAnyScope', 'requireRole', 'requireAnyRole', 'requireClaim', 'allOf', 'anyOf', 'not', 'guard']) {
+    for (const name of ['authenticate', 'authorize', 'requireScope', 'requireAnyScope', 'requireRole', 'requireAnyRole', 'requireClaim', 'allOf', 'anyOf', 'not', 'guard', 'enforcePolicy', 'requireAction']) {
       expect(express).toContain(name)
       expect(koa).toContain(name)
       expect(fastify).toContain(name)
@@ -89,6 +89,20 @@ describe('built package', () => {
       expect(readFileSync(`${root}dist/${file}`, 'utf8'), file).not.toMatch(/(from\s*|require\()["']redis["']/)
     }
   })
+
+  it('the `oidc-guard` bin of package.json runs from dist, with exit codes', async () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string>; files: string[] }
+    const bin = pkg.bin['oidc-guard'] as string
+    expect(readFileSync(join(root, bin), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+    const policy = 'examples/policy/orders-policy.yaml'
+    const { stdout } = await run(process.execPath, [bin, 'policy', 'check', policy], { cwd: root })
+    expect(stdout.trim()).toBe(`${policy}: valid, version 1 — 5 actions, 5 rules, 5 route bindings, 3 roles`)
+    const failed = await run(process.execPath, [bin, 'policy', 'check', 'test/fixtures/policy/invalid.yaml'], { cwd: root }).then(() => ({ code: 0 }), (error: { code: number }) => error)
+    expect(failed.code).toBe(1)
+    // The JSON Schema that editors validate policy YAML with ships in the package.
+    expect(pkg.files).toContain('schema')
+    expect(await node(['--input-type=module', '-e', "const mod = await import('oidc-guard/redis'); console.log(JSON.stringify([typeof mod.publishPolicyVersion, typeof mod.subscribePolicyUpdates]))"])).toEqual(['function', 'function'])
+  }, 30_000)
 
   it('type-checks an application against the built declarations, CustomClaims included', async () => {
     await expect(run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/dist/consumer/tsconfig.json'], { cwd: root })).resolves.toBeDefined()

@@ -21,6 +21,13 @@ describe('npm start (scripts/demo.ts)', () => {
       expect(stdout).toContain(
         'decision: authorize requireScope(orders:write) deny 403 sub=reader — token lacks scope orders:write',
       )
+      // The policy file changes while the API runs: the refund decision flips, no restart.
+      expect(stdout).toContain('policy updated: version 1 → 2 (no restart)')
+      expect(stdout).toContain('policy refused, version 2 keeps serving')
+      expect(stdout).toContain('4/4 policy checks answered as expected.')
+      expect(stdout).toContain('[policy v1, no rule] — no rule allows orders.refund')
+      expect(stdout).toContain('[policy v2, rule refunds] — rule refunds allows orders.refund')
+      expect(stdout).toContain('1× deny → allow  orders.refund: no rule → rule refunds')
       expect(stdout).not.toContain('✗')
     },
     60_000,
