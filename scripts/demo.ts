@@ -84,7 +84,7 @@ const idp = await startProvider({
   interactive: createCodeFlow(EXPLORER_CODE_FLOW, RESOURCE),
 })
 // The decision explorer (examples/explorer/): a web page on the API's port, under /explorer/.
-const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE })
+const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE, policy })
 const config = { issuer: idp.issuer, audience: RESOURCE, onDecision, policy }
 let server: Server
 let close: () => Promise<void>

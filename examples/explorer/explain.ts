@@ -5,6 +5,7 @@ import {
   type AuthContext,
   type Authenticator,
   type AuthRequest,
+  type Policy,
 } from 'oidc-guard'
 import type { DemoRoute } from './routes.js'
 
@@ -189,11 +190,13 @@ function mappedClaims(auth: AuthContext): [string, string][] {
  * from a real authenticator configured like the API (same issuer, audience and defaults); the
  * checks list shows the values each step read.
  */
-export function createExplainer(options: { issuer: string; audience: string }) {
+export function createExplainer(options: { issuer: string; audience: string; policy?: Policy }) {
   const authenticator: Authenticator = createAuthenticator({
     issuer: options.issuer,
     audience: options.audience,
     tokenCacheSize: 0,
+    // The API's policy: requireAction() routes are explained under the version it serves now.
+    ...(options.policy && { policy: options.policy }),
   })
 
   return async function explain(token: string | undefined, route: DemoRoute): Promise<Explanation> {
@@ -202,6 +205,8 @@ export function createExplainer(options: { issuer: string; audience: string }) {
       path: route.path,
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
       params: route.params,
+      // The explorer calls the API from this process: the policy's `ip` conditions see loopback.
+      socket: { remoteAddress: '127.0.0.1' },
     }
     const decoded = decode(token ?? '')
     let auth: AuthContext | undefined

@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import { LRUCache } from 'lru-cache'
-import type { DecisionEvent } from 'oidc-guard'
+import type { DecisionEvent, Policy } from 'oidc-guard'
 import { DEMO_USERS, type CodeFlowOptions, type DemoUser } from '../code-flow.js'
 import { createExplainer, type Explanation } from './explain.js'
 import { renderPage, type TimelineEntry } from './page.js'
@@ -43,6 +43,8 @@ export interface ExplorerOptions {
   readonly issuer: string
   readonly audience: string
   readonly scope?: string
+  /** The API's policy, so `requireAction()` routes are explained as the API decides them. */
+  readonly policy?: Policy
 }
 
 export interface Explorer {

@@ -89,16 +89,25 @@ function explanation(
   ]
   if (events && events.length > 0) {
     parts.push(
-      `<table><caption class="muted">The API's own decision events (onDecision)</caption><thead><tr><th scope="col">type</th><th scope="col">guard</th><th scope="col">verdict</th><th scope="col">reason</th><th scope="col">time</th></tr></thead><tbody>${events
+      `<table><caption class="muted">The API's own decision events (onDecision)</caption><thead><tr><th scope="col">type</th><th scope="col">guard</th><th scope="col">verdict</th><th scope="col">reason</th><th scope="col">policy rule and values read</th><th scope="col">time</th></tr></thead><tbody>${events
         .map(
           (event) =>
-            `<tr><td>${escape(event.type)}</td><td>${escape(event.guard ?? '')}</td><td class="${event.allowed ? 'pass' : 'fail'}">${event.allowed ? 'allow' : `deny ${event.status ?? ''}`}</td><td>${escape(event.reason)}</td><td>${event.durationMs.toFixed(2)} ms</td></tr>`,
+            `<tr><td>${escape(event.type)}</td><td>${escape(event.guard ?? '')}</td><td class="${event.allowed ? 'pass' : 'fail'}">${event.allowed ? 'allow' : `deny ${event.status ?? ''}`}</td><td>${escape(event.reason)}</td><td>${policyCell(event)}</td><td>${event.durationMs.toFixed(2)} ms</td></tr>`,
         )
         .join('')}</tbody></table>`,
     )
   }
   parts.push(`<h4>5. The exact HTTP answer</h4>${answer(real ?? result.answer)}`)
   return parts.join('')
+}
+
+// A policy decision's version, action, deciding rule and every input its rules read.
+function policyCell(event: DecisionEvent): string {
+  if (event.policyVersion === undefined) return ''
+  const inputs = Object.entries(event.inputs ?? {})
+    .map(([name, value]) => `<br><code>${escape(name)}</code> = ${escape(JSON.stringify(value))}`)
+    .join('')
+  return `v${escape(String(event.policyVersion))} <code>${escape(event.action ?? '')}</code>: rule <code>${escape(event.rule ?? 'none (deny by default)')}</code>${inputs}`
 }
 
 function decoded(result: Explanation): string {

@@ -1,4 +1,11 @@
-import { requireClaim, requireRole, requireScope, type AuthContext, type Guard } from 'oidc-guard'
+import {
+  createActionGuard,
+  requireClaim,
+  requireRole,
+  requireScope,
+  type AuthContext,
+  type Guard,
+} from 'oidc-guard'
 
 /**
  * The orders API's protected routes as the examples declare them (examples/express/app.ts and
@@ -50,6 +57,18 @@ export const DEMO_ROUTES: readonly DemoRoute[] = [
     guard: requireRole('admin'),
     params: {},
     reads: (auth) => [['token roles', auth.roles]],
+  },
+  {
+    // Decided by the policy file (examples/policy/orders-policy.yaml), not by route code.
+    method: 'POST',
+    path: '/orders/1/refund',
+    pattern: '/orders/:id/refund',
+    guard: createActionGuard('orders.refund'),
+    params: { id: '1' },
+    reads: (auth) => [
+      ['token roles', auth.roles],
+      ['token scopes', auth.scopes],
+    ],
   },
   ...['reader', 'writer', 'admin'].map((userId): DemoRoute => ({
     method: 'GET',

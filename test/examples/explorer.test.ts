@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadPolicy } from 'oidc-guard'
 import {
   DEFAULT_CLIENTS,
   RESOURCE,
@@ -36,10 +37,15 @@ beforeAll(async () => {
       { clientId: 'short-lived', scopes: 'orders:read', accessTokenTTL: 1 },
     ],
   })
-  const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE })
+  // The demo's policy file: the refund route is decided by it.
+  const policy = await loadPolicy({
+    file: fileURLToPath(new URL('../../examples/policy/orders-policy.yaml', import.meta.url)),
+  })
+  const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE, policy })
   const app = createExpressApp({
     issuer: idp.issuer,
     audience: RESOURCE,
+    policy,
     onDecision: (event) => explorer.record(event),
   })
   server = createServer(app)
@@ -112,6 +118,14 @@ describe('decision explorer in Chromium (npm start → /explorer/)', () => {
     expect(deniedText).toContain(
       'www-authenticate: Bearer realm="api", error="insufficient_scope", error_description="The access token lacks the required scope", scope="orders:write"',
     )
+
+    // A route the policy file decides: the API's own event names the version, action and rule.
+    await send('POST /orders/1/refund')
+    const refused = entry(/POST \/orders\/1\/refund → 403 Forbidden/)
+    await shown(refused)
+    const refusedText = await refused.innerText()
+    expect(refusedText).toContain('✗ fail requireAction(orders.refund)')
+    expect(refusedText).toContain('v1 orders.refund: rule none (deny by default)')
 
     // Past its exp plus the 5 s clock tolerance, the short-lived token is expired for real.
     const exp = JSON.parse(Buffer.from(expired.split('.')[1] as string, 'base64url').toString()).exp
