@@ -9,6 +9,7 @@ export default defineConfig({
     'redis/index': 'src/redis/index.ts',
     // The test kit: its own entry, reachable from no other (test/dist checks the bundles).
     'testing/index': 'src/testing/index.ts',
+    'otel/index': 'src/otel/index.ts',
     'cli/bin': 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
@@ -18,5 +19,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  external: ['express', 'koa', 'fastify', 'fastify-plugin', 'redis'],
+  external: ['express', 'koa', 'fastify', 'fastify-plugin', 'redis', '@opentelemetry/api'],
 })

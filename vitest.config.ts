@@ -29,6 +29,7 @@ export default defineConfig({
       { find: /^oidc-guard\/(express|koa|fastify)$/, replacement: here('./adapters/$1/index.ts') },
       { find: /^oidc-guard\/redis$/, replacement: here('./src/redis/index.ts') },
       { find: /^oidc-guard\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^oidc-guard\/otel$/, replacement: here('./src/otel/index.ts') },
     ],
   },
   test: {

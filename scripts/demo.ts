@@ -23,6 +23,8 @@ import { RESOURCE, startProvider } from '../src/testing/oidc-provider.js'
 import { createExpressApp } from '../examples/express/app.js'
 import { createFastifyApp } from '../examples/fastify/app.js'
 import { createKoaApp } from '../examples/koa/app.js'
+import { createExplorer, EXPLORER_CODE_FLOW } from '../examples/explorer/explorer.js'
+import { createCodeFlow } from '../examples/code-flow.js'
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +51,7 @@ const policy: Policy = await loadPolicy({ file: policyFile, watch: true })
 
 let printDecisions = false
 function onDecision(event: DecisionEvent): void {
+  explorer.record(event)
   // Policy decisions are kept as NDJSON, ready for `oidc-guard replay`.
   if (event.policyVersion !== undefined) appendFileSync(decisionLog, `${JSON.stringify(event)}\n`)
   if (!printDecisions || values.quiet) return
@@ -76,7 +79,12 @@ async function listen(server: Server, port: number): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-const idp = await startProvider({ accessTokenTTL: 3600 })
+const idp = await startProvider({
+  accessTokenTTL: 3600,
+  interactive: createCodeFlow(EXPLORER_CODE_FLOW, RESOURCE),
+})
+// The decision explorer (examples/explorer/): a web page on the API's port, under /explorer/.
+const explorer = createExplorer({ issuer: idp.issuer, audience: RESOURCE, policy })
 const config = { issuer: idp.issuer, audience: RESOURCE, onDecision, policy }
 let server: Server
 let close: () => Promise<void>
@@ -92,6 +100,7 @@ if (framework === 'fastify') {
 }
 const port = await listen(server, Number(values.port))
 const api = `http://127.0.0.1:${port}`
+explorer.attach(server, api)
 
 const [reader, writer, admin] = await Promise.all([
   idp.token('reader'),
@@ -106,6 +115,7 @@ const checks: {
   expect: number
 }[] = [
   { title: 'public health check', method: 'GET', path: '/health', expect: 200 },
+  { title: 'the decision explorer page', method: 'GET', path: '/explorer/', expect: 200 },
   { title: 'no token', method: 'GET', path: '/orders', expect: 401 },
   { title: 'a malformed token', method: 'GET', path: '/orders', token: 'not-a-jwt', expect: 401 },
   {
@@ -155,7 +165,8 @@ const checks: {
 
 console.log(`\noidc-guard demo — ${framework}`)
 console.log(`  identity provider: ${idp.issuer} (oidc-provider, tokens valid for 1 hour)`)
-console.log(`  orders API:        ${api} (audience ${RESOURCE})\n`)
+console.log(`  orders API:        ${api} (audience ${RESOURCE})`)
+console.log(`  decision explorer: ${api}/explorer/ (sign in, call the API, see each decision)\n`)
 printDecisions = true
 type Check = (typeof checks)[number]
 async function run(check: Check): Promise<boolean> {

@@ -130,6 +130,16 @@ export type {
   KeySetWarning,
 } from './errors/errors.js'
 export type { TokenSummary } from './verify/token-summary.js'
+export { reasonCode } from './errors/reasons.js'
+export type { Instrumentation, InstrumentedAuthenticator } from './authenticator/instrumentation.js'
+export type {
+  FetchEnd,
+  FetchHook,
+  FetchKind,
+  FetchStart,
+  TokenCacheLookups,
+  VerificationHook,
+} from './verify/verifier.js'
 export {
   loadPolicy,
   type LoadPolicyOptions,

@@ -60,6 +60,8 @@ const LAYERS: Record<string, readonly string[]> = {
   // The test kit sees the core only through its public entry (src/index.ts, types only), and
   // no stage sees the kit, so the production bundles cannot contain it.
   testing: [],
+  // A subpath of its own, outside the pipeline: it sees the core only through src/index.ts.
+  otel: [],
   // The `oidc-guard` bin: a tool outside the core barrel.
   cli: ['errors', 'config', 'http', 'claims', 'verify', 'guards', 'policy'],
 }
@@ -90,6 +92,20 @@ describe('module boundaries', () => {
         const target = stageOf(join(file, '..', path).replaceAll('\\', '/'))
         if (target === undefined || target === stage) continue
         expect(allowed, `${file} imports ${path}`).toContain(target)
+      }
+    }
+  })
+
+  it('only src/otel/ imports @opentelemetry, and it sees the core only through src/index.ts', () => {
+    for (const file of sources('src')) {
+      for (const path of importsOf(file)) {
+        if (file.startsWith('src/otel/')) {
+          const allowed =
+            path === '../index.js' ||
+            path === '@opentelemetry/api' ||
+            /^\.\/[a-z-]+\.js$/.test(path)
+          expect(allowed, `${file} imports ${path}`).toBe(true)
+        } else expect(path, file).not.toMatch(/^@opentelemetry\//)
       }
     }
   })

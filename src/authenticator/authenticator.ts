@@ -107,7 +107,14 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const verifier = createVerifier(options)
   // After verification, cache hits included: a remembered token is never let through revoked.
   const revocation = createRevocationStage(options)
-  const { onDecision, realm, policy } = options
+  const { onDecision, realm, policy, instrumentation: hooks } = options
+  // Either listener makes a decision worth reporting; with neither, the hot path skips it all.
+  const observed = onDecision !== undefined || hooks !== undefined
+  const detach = hooks?.attach?.({
+    options,
+    stats: () => verifier.stats(),
+    tokenCacheLookups: () => verifier.lookups(),
+  })
   const binding = createBindingStep(options, realm)
   const extractOptions = { ...options, acceptDpop: binding.dpop }
 
@@ -134,12 +141,46 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     }
   }
 
+  // Observability never decides a request: a throwing hook is ignored. One function per hook,
+  // called with its arguments, so a request allocates no closure for it.
+  function notifyDenied(
+    error: OidcGuardError,
+    request: AuthRequest,
+    guard?: Guard,
+    auth?: AuthContext,
+  ): void {
+    try {
+      hooks?.onDenied?.(error, request, guard, auth)
+    } catch {
+      // The answer stands.
+    }
+  }
+
+  function notifyAuthenticated(auth: AuthContext, request: AuthRequest): void {
+    try {
+      hooks?.onAuthenticated?.(auth, request)
+    } catch {
+      // The answer stands.
+    }
+  }
+
+  function notifyAuthorized(guard: Guard, auth: AuthContext, request: AuthRequest): void {
+    try {
+      hooks?.onAuthorized?.(guard, auth, request)
+    } catch {
+      // The answer stands.
+    }
+  }
+
   function reportFailure(
     request: AuthRequest,
     started: number,
     error: OidcGuardError,
     token?: string,
+    guard?: Guard,
   ): void {
+    if (hooks?.onDenied) notifyDenied(error, request, guard)
+    if (!onDecision) return
     const { message: reason, code, status } = error
     // Parsed again only here, on a failure with a listener: the hot path never pays for it.
     const unverified = token !== undefined && status !== 400 ? summarizeToken(token) : undefined
@@ -156,6 +197,8 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   }
 
   function reportSuccess(request: AuthRequest, started: number, auth: AuthContext): AuthContext {
+    if (hooks?.onAuthenticated) notifyAuthenticated(auth, request)
+    if (!onDecision) return auth
     report(
       request,
       started,
@@ -188,16 +231,16 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       )
     } catch (error) {
       binding.decorate(error, scheme)
-      if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
+      if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
       throw error
     }
     if (!(result instanceof Promise))
-      return onDecision ? reportSuccess(request, started, result) : result
+      return observed ? reportSuccess(request, started, result) : result
     return result.then(
-      onDecision ? (auth) => reportSuccess(request, started, auth) : undefined,
+      observed ? (auth) => reportSuccess(request, started, auth) : undefined,
       (error: unknown) => {
         binding.decorate(error, scheme)
-        if (onDecision && isOidcGuardError(error)) reportFailure(request, started, error, token)
+        if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
         throw error
       },
     )
@@ -232,7 +275,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const started = onDecision ? performance.now() : 0
       if (auth === undefined) {
         const error = binding.decorate(new MissingTokenError(undefined, { realm }), 'Bearer')
-        if (onDecision) reportFailure(request, started, error)
+        if (observed) reportFailure(request, started, error, undefined, guard)
         throw error
       }
       const decidePolicy = (guard as Partial<PolicyGuard>).decidePolicy
@@ -240,6 +283,9 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       const decision = outcome ? outcome.decision : guard.evaluate(auth, request)
       const pass = outcome?.pass === true
       const error = decision.allowed || pass ? undefined : denial(decision, request)
+      if (error !== undefined) {
+        if (hooks?.onDenied) notifyDenied(error, request, guard, auth)
+      } else if (hooks?.onAuthorized) notifyAuthorized(guard, auth, request)
       if (onDecision) {
         const { guard: guardName, reason, missing } = decision
         const event = {
@@ -267,6 +313,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     close() {
       verifier.clear()
       revocation.close()
+      if (typeof detach === 'function') detach()
     },
   }
 }

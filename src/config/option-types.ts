@@ -4,6 +4,7 @@
 // test/types/options.test-d.ts fails until the interface and the schema agree.
 // Every optional property also accepts `undefined`, for `exactOptionalPropertyTypes` users.
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import type { Instrumentation } from '../authenticator/instrumentation.js'
 import type { KeySetWarning } from '../errors/errors.js'
 import type { ClaimsOption } from '../claims/claim-mapping.js'
 import type { Algorithm } from '../jose/algorithms.js'
@@ -188,6 +189,12 @@ export interface CommonOptions extends VerificationOptions, CommonGroups {
   onWarning?: ((warning: KeySetWarning) => void) | undefined
   /** Receives every authentication and guard decision, allowed or not. */
   onDecision?: ((event: DecisionEvent) => void) | undefined
+  /**
+   * Metrics and traces hooks, e.g. `createTelemetry()` from `oidc-guard/otel`. Unset, they cost
+   * nothing. See {@link Instrumentation}.
+   * @example instrumentation: createTelemetry({ meterProvider })
+   */
+  instrumentation?: Instrumentation | undefined
   /**
    * Adapters only: hand errors to the framework's error pipeline (`next(err)`, a thrown error,
    * Fastify's error handler) instead of answering them directly.

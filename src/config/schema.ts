@@ -6,6 +6,7 @@ import { TENANT_ID } from './tenant-id.js'
 // defaults; DEFAULTS decides which ones get one.
 import { z } from 'zod'
 import type { DecisionEvent } from '../authenticator/decision-event.js'
+import type { Instrumentation } from '../authenticator/instrumentation.js'
 import { CLAIM_PRESETS, type ClaimsOption } from '../claims/claim-mapping.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from '../jose/algorithms.js'
 import { DEFAULTS } from './defaults.js'
@@ -135,6 +136,10 @@ export const COMMON_FIELDS = {
     fetch: fn<typeof fetch>(),
     onWarning: fn<(warning: KeySetWarning) => void>(),
     onDecision: fn<(event: DecisionEvent) => void>(),
+    instrumentation: z.custom<Instrumentation>(
+      (value) => typeof value === 'object' && value !== null,
+      { message: 'Expected an instrumentation object', params: { expected: 'object' } },
+    ),
     forwardErrors: z.boolean(),
   }),
   ...COMMON_GROUP_FIELDS,

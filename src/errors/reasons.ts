@@ -66,3 +66,24 @@ export const DESCRIPTIONS = {
   denylistUnavailable: 'The revocation list is temporarily unavailable',
   permissionsUnavailable: 'The permission store is temporarily unavailable',
 } as const
+
+const CLAIM_TYPE_NAMES = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const
+const snakeCase = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+
+// Built once: sentence → stable code. The sentences are fixed, so the set of codes is bounded.
+const CODES = new Map<string, string>()
+for (const [key, value] of Object.entries(DESCRIPTIONS)) {
+  if (typeof value === 'string') CODES.set(value, snakeCase(key))
+  else for (const name of CLAIM_TYPE_NAMES) CODES.set(value(name), `claim_type_${name}`)
+}
+
+/**
+ * A short, stable code for why an oidc-guard error refused a request (`expired`, `signature`,
+ * `no_key`, `no_credentials`, `insufficient_scope`, `forbidden`, …): one per fixed reason
+ * sentence, `other` for a message that is not one of ours. The set is bounded, so it is safe
+ * as a metric attribute or a log field to group by.
+ * @example reasonCode(new InvalidTokenError('The access token expired')) // 'expired'
+ */
+export function reasonCode(error: { readonly message: string }): string {
+  return CODES.get(error.message) ?? 'other'
+}

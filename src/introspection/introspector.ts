@@ -78,6 +78,9 @@ export function createIntrospector(
     timeoutDuration: common.timeoutDuration,
     maxResponseSize: common.maxResponseSize,
     allowInsecureRequests: common.allowInsecureRequests,
+    issuer,
+    // Bound: the hook may be a method of the user's instrumentation object.
+    startFetch: common.instrumentation?.startFetch?.bind(common.instrumentation),
   }
   const rules = createClaimRules(
     issuerOptions.claims,

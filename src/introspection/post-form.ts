@@ -1,9 +1,18 @@
+import type { KeySetFailureKind } from '../errors/errors.js'
 import type { FetchLimits } from '../keys/fetch-json.js'
 import { isAllowedTransport } from '../keys/transport-policy.js'
 
 /** Why a POST failed (timeout, network, size, transport); the `cause` of a 503, never shown. */
 export class PostFailure extends Error {
   override readonly name = 'PostFailure'
+  constructor(
+    /** What went wrong, in the words fetch instrumentation uses for key set fetches. */
+    readonly kind: KeySetFailureKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
 }
 
 /** A bounded POST's answer: status, media type and body text (at most `maxResponseSize` bytes). */
@@ -18,7 +27,7 @@ async function readLimited(response: Response, limit: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   if (declared > limit) {
     await response.body?.cancel().catch(() => {})
-    throw new PostFailure(`response larger than ${limit} bytes`)
+    throw new PostFailure('too-large', `response larger than ${limit} bytes`)
   }
   if (!response.body) return ''
   const reader = response.body.getReader()
@@ -30,7 +39,7 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     size += value.byteLength
     if (size > limit) {
       await reader.cancel().catch(() => {})
-      throw new PostFailure(`response larger than ${limit} bytes`)
+      throw new PostFailure('too-large', `response larger than ${limit} bytes`)
     }
     chunks.push(value)
   }
@@ -55,7 +64,7 @@ async function exchange(
       body: body.toString(),
     })
   } catch (cause) {
-    throw new PostFailure('fetch failed', { cause })
+    throw new PostFailure('network', 'fetch failed', { cause })
   }
   const contentType = (response.headers.get('content-type') ?? '').split(';', 1)[0] as string
   const text = await readLimited(response, limits.maxResponseSize)
@@ -76,13 +85,32 @@ export async function postForm(
 ): Promise<PostedForm> {
   // The token and the client's credentials travel in this request: the same transport rule as keys.
   if (!isAllowedTransport(url, limits.allowInsecureRequests === true))
-    throw new PostFailure('refusing a plain-HTTP POST to a non-loopback host')
+    throw new PostFailure('insecure', 'refusing a plain-HTTP POST to a non-loopback host')
+  const end = limits.startFetch?.({ kind: 'introspection', url, issuer: limits.issuer })
+  if (end === undefined) return postFormWithin(url, body, headers, limits)
+  let posted: PostedForm
+  try {
+    posted = await postFormWithin(url, body, headers, limits)
+  } catch (error) {
+    end({ error: error instanceof PostFailure ? error.kind : 'network' })
+    throw error
+  }
+  end({ status: posted.status })
+  return posted
+}
+
+async function postFormWithin(
+  url: string,
+  body: URLSearchParams,
+  headers: Record<string, string>,
+  limits: FetchLimits,
+): Promise<PostedForm> {
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort()
-      reject(new PostFailure(`no answer within ${limits.timeoutDuration} ms`))
+      reject(new PostFailure('timeout', `no answer within ${limits.timeoutDuration} ms`))
     }, limits.timeoutDuration)
   })
   try {

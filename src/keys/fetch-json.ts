@@ -58,6 +58,30 @@ function systemCode(error: unknown): string | undefined {
   return undefined
 }
 
+/** What a remote document is fetched for: discovery, the JWK Set, or an RFC 7662 introspection. */
+export type FetchKind = KeySetResource | 'introspection'
+
+/** A remote fetch about to start, as instrumentation sees it. */
+export interface FetchStart {
+  readonly kind: FetchKind
+  /** The URL fetched: a configured or discovered endpoint, never carrying a token. */
+  readonly url: string
+  /** The concrete issuer the document belongs to. */
+  readonly issuer: string | undefined
+}
+
+/** How a remote fetch ended: its HTTP status when one came, and the failure kind if any. */
+export interface FetchEnd {
+  readonly status?: number
+  readonly error?: KeySetFailureKind
+}
+
+/**
+ * Called as a fetch starts; the function it returns (if any) is called once when it ends.
+ * Returning `undefined` (or not setting the hook) costs the fetch nothing.
+ */
+export type FetchHook = (start: FetchStart) => ((end: FetchEnd) => void) | undefined
+
 export interface FetchLimits {
   readonly fetch: typeof fetch
   /** Milliseconds for the whole exchange, body included. */
@@ -66,6 +90,10 @@ export interface FetchLimits {
   readonly maxResponseSize: number
   /** Allow `http:` to hosts other than loopback. Default false; see `isAllowedTransport`. */
   readonly allowInsecureRequests?: boolean
+  /** The issuer the fetched documents belong to, for instrumentation. */
+  readonly issuer?: string
+  /** Instrumentation of each fetch (timing, spans); see `FetchHook`. */
+  readonly startFetch?: FetchHook | undefined
 }
 
 export interface FetchedJson {
@@ -166,6 +194,26 @@ export async function fetchJson(
   limits: FetchLimits,
   resource: KeySetResource,
   signal?: AbortSignal,
+): Promise<FetchedJson> {
+  const end = limits.startFetch?.({ kind: resource, url, issuer: limits.issuer })
+  if (end === undefined) return fetchJsonWithin(url, limits, resource, signal)
+  let result: FetchedJson
+  try {
+    result = await fetchJsonWithin(url, limits, resource, signal)
+  } catch (error) {
+    const failure = error instanceof FetchFailure ? error : undefined
+    end({ status: failure?.status, error: failure?.kind ?? 'network' })
+    throw error
+  }
+  end({ status: 200 })
+  return result
+}
+
+async function fetchJsonWithin(
+  url: string,
+  limits: FetchLimits,
+  resource: KeySetResource,
+  signal: AbortSignal | undefined,
 ): Promise<FetchedJson> {
   const where = { resource, url }
   // Checked at the one place every remote call goes through, whatever built the URL.

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { JWK } from 'jose'
-import Provider from 'oidc-provider'
+import Provider, { type ClientMetadata, type Configuration } from 'oidc-provider'
 import { createTestKey } from './keys.js'
 
 /**
@@ -19,6 +19,30 @@ export interface TestClient {
   readonly roles?: string[]
   /** Extra claims put into every access token of this client. */
   readonly extraClaims?: Record<string, unknown>
+  /** Lifetime of this client's access tokens, in seconds. Default: the provider's. */
+  readonly accessTokenTTL?: number
+}
+
+/**
+ * Browser sign-in added to the root provider, e.g. the authorization code flow with PKCE of
+ * examples/code-flow.ts: its public client, its provider settings and its sign-in pages.
+ */
+export interface InteractiveLogin {
+  /** The public client that signs people in, registered beside the client_credentials ones. */
+  readonly client: ClientMetadata
+  /** The API scopes the resource server allows that client (each user's grant narrows them). */
+  readonly scopes: string
+  /** Extra claims of a signed-in account's access tokens (e.g. its roles), if it is known. */
+  claimsFor(accountId: string): Record<string, unknown> | undefined
+  /** Provider settings the sign-in needs. */
+  readonly configuration: Pick<
+    Configuration,
+    'findAccount' | 'loadExistingGrant' | 'cookies' | 'interactions' | 'features'
+  >
+  /** Lifetimes, in seconds, of what the sign-in creates, given the access tokens' lifetime. */
+  ttl(accessTokenTTL: number): NonNullable<Configuration['ttl']>
+  /** Serves the sign-in pages; resolves false for any other request. */
+  handle(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<boolean>
 }
 
 export const RESOURCE = 'https://orders.example.com'
@@ -43,6 +67,8 @@ export interface ProviderOptions {
   readonly port?: number
   /** Host one provider per tenant under `/realms/<tenant>` instead of one at the root. */
   readonly tenants?: string[]
+  /** Also let people sign in from a browser, at the root provider only. */
+  readonly interactive?: InteractiveLogin
 }
 
 /**
@@ -89,10 +115,11 @@ class MemoryAdapter {
     return `${this.model}:${id}`
   }
   async upsert(id: string, value: unknown, expiresIn?: number) {
-    storage.set(this.key(id), {
-      value,
-      expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
-    })
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity
+    storage.set(this.key(id), { value, expiresAt })
+    // Sessions are also found by uid (the interactive sign-in's interactions and tokens).
+    const uid = (value as { uid?: unknown }).uid
+    if (typeof uid === 'string') storage.set(this.key(`uid:${uid}`), { value: id, expiresAt })
   }
   async find(id: string) {
     const entry = storage.get(this.key(id))
@@ -102,10 +129,15 @@ class MemoryAdapter {
   async findByUserCode() {
     return undefined
   }
-  async findByUid() {
-    return undefined
+  async findByUid(uid: string) {
+    const id = (await this.find(`uid:${uid}`)) as string | undefined
+    return id === undefined ? undefined : this.find(id)
   }
-  async consume() {}
+  // A consumed authorization code cannot be exchanged again.
+  async consume(id: string) {
+    const entry = storage.get(this.key(id))
+    if (entry) entry.value = { ...(entry.value as object), consumed: Math.floor(Date.now() / 1000) }
+  }
   async destroy(id: string) {
     storage.delete(this.key(id))
   }
@@ -131,9 +163,12 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
   const keysByPrefix = new Map<string, JWK[]>()
   let jwksAvailable = true
   let jwksFetches = 0
+  const interactive = options.interactive
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = req.url ?? '/'
+    const root = providers.get('')
+    if (interactive && root && (await interactive.handle(root, req, res))) return
     const prefix = prefixes.find(
       (candidate) => candidate === '' || url === candidate || url.startsWith(`${candidate}/`),
     )
@@ -160,16 +195,21 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
 
   function build(issuer: string, keys: JWK[]): Provider {
     return new Provider(issuer, {
-      clients: clients.map((client) => ({
-        client_id: client.clientId,
-        client_secret: SECRET,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        token_endpoint_auth_method: 'client_secret_post',
-      })),
+      clients: [
+        ...clients.map((client) => ({
+          client_id: client.clientId,
+          client_secret: SECRET,
+          grant_types: ['client_credentials'],
+          redirect_uris: [],
+          response_types: [],
+          token_endpoint_auth_method: 'client_secret_post' as const,
+        })),
+        ...(interactive ? [interactive.client] : []),
+      ],
       jwks: { keys },
+      ...interactive?.configuration,
       features: {
+        ...interactive?.configuration.features,
         clientCredentials: { enabled: true },
         devInteractions: { enabled: false },
         introspection: { enabled: false },
@@ -179,20 +219,28 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
           defaultResource: () => RESOURCE,
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, resource, client) => ({
-            scope: byId.get(client.clientId)?.scopes ?? '',
+            scope: byId.get(client.clientId)?.scopes ?? interactive?.scopes ?? '',
             audience: resource,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: options.accessTokenTTL ?? 300,
+            accessTokenTTL:
+              byId.get(client.clientId)?.accessTokenTTL ?? options.accessTokenTTL ?? 300,
             jwt: { sign: { alg: 'RS256' } },
           }),
         },
       },
       extraTokenClaims: (_ctx, token) => {
+        const accountId = 'accountId' in token ? token.accountId : undefined
+        const account = accountId ? interactive?.claimsFor(accountId as string) : undefined
+        if (account) return account
         const client = byId.get(token.clientId as string)
         return { roles: client?.roles ?? [], ...client?.extraClaims }
       },
       adapter: MemoryAdapter,
-      ttl: { ClientCredentials: options.accessTokenTTL ?? 300 },
+      ttl: {
+        ClientCredentials: (_ctx, _token, client) =>
+          byId.get(client.clientId)?.accessTokenTTL ?? options.accessTokenTTL ?? 300,
+        ...interactive?.ttl(options.accessTokenTTL ?? 300),
+      },
       renderError: (ctx, out) => {
         ctx.type = 'json'
         ctx.body = out

@@ -96,6 +96,8 @@ export function createIssuerVerifier(
         realm,
         allowInsecureRequests: common.allowInsecureRequests,
         ...(common.onWarning && { onWarning: common.onWarning }),
+        // Bound: the hook may be a method of the user's instrumentation object.
+        startFetch: common.instrumentation?.startFetch?.bind(common.instrumentation),
         onKeysRemoved: () => {
           generation++
         },

@@ -14,6 +14,9 @@ import {
 import type { ResolvedAuthenticateOptions } from '../config/options.js'
 import type { AuthContext } from './auth-context.js'
 
+// The fetch hook's types, for the authenticator's Instrumentation (which does not see keys/).
+export type { FetchEnd, FetchHook, FetchKind, FetchStart } from '../keys/fetch-json.js'
+
 /** Verifies access tokens of every configured issuer; see `createVerifier`. */
 export interface Verifier {
   /**
@@ -24,11 +27,30 @@ export interface Verifier {
   verify(token: string): AuthContext | Promise<AuthContext>
   /** What the caches hold now; see `AuthenticatorStats`. */
   stats(): AuthenticatorStats
+  /** Verified-token cache lookups since creation: hits, and misses (verifications run). */
+  lookups(): TokenCacheLookups
   /** Resolves once the keys of every configured (non-template) issuer are at hand. */
   ready(): Promise<void>
   /** Drops cached keys and verified tokens. */
   clear(): void
 }
+
+/** Verified-token cache lookups since the authenticator was created. */
+export interface TokenCacheLookups {
+  /** Tokens answered from the cache. */
+  readonly hits: number
+  /** Tokens that had to be verified (every token when the cache is off). */
+  readonly misses: number
+}
+
+/**
+ * Runs one verification that is not a cache hit: it must call `verify` once and return its
+ * result unchanged (the same value, or a promise settling the same way). Instrumentation uses
+ * it to time the verification and make it the active span while keys are fetched.
+ */
+export type VerificationHook = (
+  verify: () => AuthContext | Promise<AuthContext>,
+) => AuthContext | Promise<AuthContext>
 
 /** What an authenticator's bounded caches hold, for monitoring. */
 export interface AuthenticatorStats {
@@ -95,6 +117,11 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   const registry = createIssuerRegistry(options)
   // RFC 7662: opaque tokens (and, per issuer, JWTs too) are asked about online.
   const introspection = createIntrospectors(options)
+  const instrumentation = options.instrumentation
+  const observe = instrumentation?.runVerification?.bind(instrumentation)
+  // Plain counters: two increments cost nothing next to a lookup.
+  let hits = 0
+  let misses = 0
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
   function verifyUncached(
@@ -164,9 +191,17 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     return auth
   }
 
+  // A verification that is not a cache hit, seen by the instrumentation when there is one.
+  function verifyMiss(token: string, key: string | undefined): AuthContext | Promise<AuthContext> {
+    misses += 1
+    return observe === undefined
+      ? verifyUncached(token, key)
+      : observe(() => verifyUncached(token, key))
+  }
+
   return {
     verify(token) {
-      if (tokenCache === undefined) return verifyUncached(token, undefined)
+      if (tokenCache === undefined) return verifyMiss(token, undefined)
       const key = cacheKey(token)
       const cached = tokenCache.get(key)
       // lru-cache expires entries on its own monotonic clock; the limits are wall-clock time.
@@ -175,10 +210,13 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
         cached.token === token &&
         cached.until > Date.now() &&
         cached.generation === cached.issuer.generation
-      )
+      ) {
+        hits += 1
         return cached.auth
-      return verifyUncached(token, key)
+      }
+      return verifyMiss(token, key)
     },
+    lookups: () => ({ hits, misses }),
     stats() {
       return { verifiedTokens: tokenCache?.size ?? 0, ...registry.stats() }
     },

@@ -391,3 +391,36 @@ describe('RFC 7662 introspection', () => {
     })
   })
 })
+
+describe('RFC 7662 introspection: fetch instrumentation', () => {
+  it('reports each introspection call to startFetch: kind, endpoint, issuer, and how it ended', async () => {
+    const seen: { kind: string; url: string; issuer: string | undefined; end?: unknown }[] = []
+    const instrumentation = {
+      startFetch(start: { kind: string; url: string; issuer: string | undefined }) {
+        const entry: (typeof seen)[number] = { ...start }
+        seen.push(entry)
+        return (end: unknown) => {
+          entry.end = end
+        }
+      },
+    }
+    handler = json(active())
+    await run(authenticator({}, { instrumentation }))
+    handler = json({ error: 'server_error' }, 500)
+    await expect(run(authenticator({}, { instrumentation }), 'opaque-token-2')).rejects.toThrow(
+      'The token introspection endpoint is temporarily unavailable',
+    )
+    const closed = authenticator({ endpoint: 'http://127.0.0.1:9/introspect' }, { instrumentation })
+    await expect(run(closed, 'opaque-token-3')).rejects.toThrow()
+    expect(seen).toEqual([
+      { kind: 'introspection', url: `${origin}/introspect`, issuer: origin, end: { status: 200 } },
+      { kind: 'introspection', url: `${origin}/introspect`, issuer: origin, end: { status: 500 } },
+      {
+        kind: 'introspection',
+        url: 'http://127.0.0.1:9/introspect',
+        issuer: origin,
+        end: { error: 'network' },
+      },
+    ])
+  })
+})

@@ -17,7 +17,7 @@ describe('npm start (scripts/demo.ts)', () => {
         { cwd: root, timeout: 60_000 },
       )
       expect(stdout).toContain(`oidc-guard demo — ${framework}`)
-      expect(stdout).toContain('10/10 checks answered as expected.')
+      expect(stdout).toContain('11/11 checks answered as expected.')
       expect(stdout).toContain(
         'decision: authorize requireScope(orders:write) deny 403 sub=reader — token lacks scope orders:write',
       )

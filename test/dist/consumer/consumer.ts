@@ -35,3 +35,10 @@ export const accessor = (req: Request): AuthContext | undefined => getAuth(req)
 // The test kit resolves through its own subpath, and its options fit authenticate().
 import { createTestIssuer } from 'oidc-guard/testing'
 export const testAuth = async () => authenticate((await createTestIssuer()).options)
+// The OpenTelemetry entry resolves through its own subpath; its result is an `instrumentation`.
+import { createTelemetry } from 'oidc-guard/otel'
+export const observed = authenticate({
+  issuer: 'https://idp.example.com',
+  audience: 'api',
+  instrumentation: createTelemetry({ includeSubject: undefined }),
+})
