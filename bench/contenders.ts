@@ -13,8 +13,18 @@ import Router from '@koa/router'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
 import * as onKoa from 'oidc-guard/koa'
+import type { Instrumentation } from 'oidc-guard'
+import { createTelemetry } from 'oidc-guard/otel'
+import { startNoopOtelSdk } from './otel-sdk.js'
 
 const require = createRequire(import.meta.url)
+
+// Options a variant of the oidc-guard contender adds (e.g. OpenTelemetry instrumentation).
+type ExtraOptions = { readonly instrumentation?: Instrumentation }
+
+// "+ OTel": oidc-guard/otel over the SDK with exporters that drop everything (bench/otel-sdk.ts),
+// so the row differs from plain oidc-guard only by the instrumentation and the SDK's own work.
+const withTelemetry = (): ExtraOptions => ({ instrumentation: createTelemetry(startNoopOtelSdk()) })
 
 export interface BenchConfig {
   readonly issuer: string
@@ -83,7 +93,11 @@ const floorSha256 = (token: string) => hash('sha256', token, 'base64url')
 
 export const CONTENDERS = {
   'express bare': { framework: 'express', build: expressBare },
-  'express oidc-guard': { framework: 'express', build: expressOidcGuard },
+  'express oidc-guard': { framework: 'express', build: (config) => expressOidcGuard(config) },
+  'express oidc-guard + OTel': {
+    framework: 'express',
+    build: (config) => expressOidcGuard(config, withTelemetry()),
+  },
   'express express-oauth2-jwt-bearer': { framework: 'express', build: expressOauth2JwtBearer },
   'express express-jwt+jwks-rsa': { framework: 'express', build: expressJwt },
   'express reference: raw jose': { framework: 'express', build: expressReference },
@@ -93,7 +107,11 @@ export const CONTENDERS = {
     build: (config) => expressFloor(config, 'sha256'),
   },
   'fastify bare': { framework: 'fastify', build: fastifyBare },
-  'fastify oidc-guard': { framework: 'fastify', build: fastifyOidcGuard },
+  'fastify oidc-guard': { framework: 'fastify', build: (config) => fastifyOidcGuard(config) },
+  'fastify oidc-guard + OTel': {
+    framework: 'fastify',
+    build: (config) => fastifyOidcGuard(config, withTelemetry()),
+  },
   'fastify fastify-jwt-jwks': { framework: 'fastify', build: fastifyJwtJwks },
   'fastify reference: raw jose': { framework: 'fastify', build: fastifyReference },
   'fastify floor: Map cache': { framework: 'fastify', build: (config) => fastifyFloor(config) },
@@ -102,7 +120,11 @@ export const CONTENDERS = {
     build: (config) => fastifyFloor(config, 'sha256'),
   },
   'koa bare': { framework: 'koa', build: koaBare },
-  'koa oidc-guard': { framework: 'koa', build: koaOidcGuard },
+  'koa oidc-guard': { framework: 'koa', build: (config) => koaOidcGuard(config) },
+  'koa oidc-guard + OTel': {
+    framework: 'koa',
+    build: (config) => koaOidcGuard(config, withTelemetry()),
+  },
   'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
   'koa reference: raw jose': { framework: 'koa', build: koaReference },
   'koa floor: Map cache': { framework: 'koa', build: (config) => koaFloor(config) },
@@ -128,12 +150,13 @@ async function expressBare(): Promise<Server> {
   return createServer(app)
 }
 
-async function expressOidcGuard(config: BenchConfig): Promise<Server> {
+async function expressOidcGuard(config: BenchConfig, extra?: ExtraOptions): Promise<Server> {
   const app = express()
   const auth = onExpress.authenticate({
     issuer: config.issuer,
     audience: config.audience,
     jwksUri: config.jwksUri,
+    ...extra,
   })
   app.get(
     '/orders',
@@ -192,12 +215,13 @@ async function fastifyBare(): Promise<Server> {
   return app.server
 }
 
-async function fastifyOidcGuard(config: BenchConfig): Promise<Server> {
+async function fastifyOidcGuard(config: BenchConfig, extra?: ExtraOptions): Promise<Server> {
   const app = Fastify()
   await app.register(onFastify.authenticate, {
     issuer: config.issuer,
     audience: config.audience,
     jwksUri: config.jwksUri,
+    ...extra,
   })
   app.get('/orders', { config: { auth: { scope: 'orders:read' } } }, async () => ORDERS)
   await app.ready()
@@ -234,13 +258,14 @@ async function koaBare(): Promise<Server> {
   return createServer(app.callback())
 }
 
-async function koaOidcGuard(config: BenchConfig): Promise<Server> {
+async function koaOidcGuard(config: BenchConfig, extra?: ExtraOptions): Promise<Server> {
   const app = new Koa<onKoa.AuthState>()
   const router = new Router<onKoa.AuthState>()
   const auth = onKoa.authenticate({
     issuer: config.issuer,
     audience: config.audience,
     jwksUri: config.jwksUri,
+    ...extra,
   })
   router.get('/orders', auth, onKoa.requireScope('orders:read'), (ctx) => {
     ctx.body = ORDERS

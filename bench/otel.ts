@@ -12,16 +12,6 @@ import { cpus } from 'node:os'
 import { execSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import {
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type PushMetricExporter,
-} from '@opentelemetry/sdk-metrics'
-import {
-  BasicTracerProvider,
-  SimpleSpanProcessor,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base'
-import {
   createAuthenticator,
   requireScope,
   type AuthContext,
@@ -31,6 +21,7 @@ import {
 import { createTelemetry } from 'oidc-guard/otel'
 import { signJws } from '../src/testing/jws.js'
 import { createTestKeySync } from '../src/testing/keys.js'
+import { startNoopOtelSdk } from './otel-sdk.js'
 import { median } from './stats.js'
 
 const { values } = parseArgs({
@@ -65,31 +56,7 @@ const pool = Array.from({ length: 1_000 }, (_, index) =>
   ),
 )
 
-// ExportResultCode.SUCCESS of @opentelemetry/core (not a dependency of ours: the SDK's).
-const SUCCESS = 0
-
-// No-op exporters: the SDK does all its work (aggregation, span processing), then drops it.
-const metricExporter: PushMetricExporter = {
-  export: (_metrics, done) => done({ code: SUCCESS }),
-  forceFlush: async () => {},
-  shutdown: async () => {},
-}
-const spanExporter: SpanExporter = {
-  export: (_spans, done) => done({ code: SUCCESS }),
-  shutdown: async () => {},
-}
-const meterProvider = new MeterProvider({
-  readers: [
-    new PeriodicExportingMetricReader({
-      exporter: metricExporter,
-      exportIntervalMillis: 100,
-      exportTimeoutMillis: 50,
-    }),
-  ],
-})
-const tracerProvider = new BasicTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(spanExporter)],
-})
+const { meterProvider, tracerProvider } = startNoopOtelSdk()
 
 async function variant(instrumentation: Instrumentation | undefined) {
   const auth = createAuthenticator({
