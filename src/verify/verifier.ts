@@ -186,8 +186,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   ): AuthContext {
     const now = Date.now()
     const until = Math.min(validUntil, now + options.tokenCacheMaxAge)
-    if (until > now)
-      tokenCache?.set(key, { token, auth, issuer, generation, until }, { ttl: until - now })
+    if (until > now) tokenCache?.set(key, { token, auth, issuer, generation, until })
     return auth
   }
 
@@ -204,15 +203,15 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
       if (tokenCache === undefined) return verifyMiss(token, undefined)
       const key = cacheKey(token)
       const cached = tokenCache.get(key)
-      // lru-cache expires entries on its own monotonic clock; the limits are wall-clock time.
-      if (
-        cached !== undefined &&
-        cached.token === token &&
-        cached.until > Date.now() &&
-        cached.generation === cached.issuer.generation
-      ) {
-        hits += 1
-        return cached.auth
+      // The limits are wall-clock time, checked here on each hit; the LRU keeps no TTL of its own
+      // (its per-entry TTL reads a clock and arms a timer per lookup). A stale entry is dropped
+      // now, so the cache holds only what can still be served, plus what the LRU bound evicts.
+      if (cached !== undefined && cached.token === token) {
+        if (cached.until > Date.now() && cached.generation === cached.issuer.generation) {
+          hits += 1
+          return cached.auth
+        }
+        tokenCache.delete(key)
       }
       return verifyMiss(token, key)
     },
