@@ -225,10 +225,13 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
         throw new MissingTokenError(undefined, { realm })
       }
       scheme = presentationScheme(request, binding.dpop)
-      // The binding step: after verification, before guards (RFC 9449 §7, RFC 8705 §3).
-      result = andThen(andThen(verifier.verify(token), revocation.check), (auth) =>
-        binding.check(auth, request, scheme),
-      )
+      const checked = andThen(verifier.verify(token), revocation.check)
+      // The binding step: after verification, before guards (RFC 9449 §7, RFC 8705 §3). Called
+      // directly when the token was remembered: a cache hit allocates no closure for it.
+      result =
+        checked instanceof Promise
+          ? checked.then((auth) => binding.check(auth, request, scheme))
+          : binding.check(checked, request, scheme)
     } catch (error) {
       binding.decorate(error, scheme)
       if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
