@@ -54,8 +54,9 @@ const LAYERS: Record<string, readonly string[]> = {
     'revocation',
   ],
   binding: ['errors', 'config', 'http', 'jose', 'verify', 'guards'],
-  // Policy as data: documents compile to requirements (guards) and conditions on the request.
-  policy: ['errors', 'config', 'http', 'claims', 'verify', 'guards'],
+  // Policy as data: documents compile to requirements (guards) and conditions on the request;
+  // a policy URL is read with the bounded body reader of key fetches (keys).
+  policy: ['errors', 'config', 'http', 'keys', 'claims', 'verify', 'guards'],
   redis: ['errors', 'binding', 'policy', 'revocation'],
   // The test kit sees the core only through its public entry (src/index.ts, types only), and
   // no stage sees the kit, so the production bundles cannot contain it.

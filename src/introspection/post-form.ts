@@ -1,3 +1,4 @@
+import { readBody } from '../keys/read-body.js'
 import type { KeySetFailureKind } from '../errors/errors.js'
 import type { FetchLimits } from '../keys/fetch-json.js'
 import { isAllowedTransport } from '../keys/transport-policy.js'
@@ -23,29 +24,6 @@ export interface PostedForm {
   readonly text: string
 }
 
-async function readLimited(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'))
-  if (declared > limit) {
-    await response.body?.cancel().catch(() => {})
-    throw new PostFailure('too-large', `response larger than ${limit} bytes`)
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw new PostFailure('too-large', `response larger than ${limit} bytes`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 async function exchange(
   url: string,
   body: URLSearchParams,
@@ -67,7 +45,12 @@ async function exchange(
     throw new PostFailure('network', 'fetch failed', { cause })
   }
   const contentType = (response.headers.get('content-type') ?? '').split(';', 1)[0] as string
-  const text = await readLimited(response, limits.maxResponseSize)
+  const limit = limits.maxResponseSize
+  const text = await readBody(response, limit, {
+    tooLarge: () => new PostFailure('too-large', `response larger than ${limit} bytes`),
+    broken: (cause) =>
+      new PostFailure('network', 'connection lost while reading the body', { cause }),
+  })
   return { status: response.status, contentType: contentType.trim().toLowerCase(), text }
 }
 

@@ -1,3 +1,4 @@
+import { readBody } from './read-body.js'
 import { isAllowedTransport } from './transport-policy.js'
 import type { KeySetFailure, KeySetFailureKind, KeySetResource } from '../errors/errors.js'
 
@@ -114,41 +115,6 @@ function readMaxAge(header: string | null): number | undefined {
 
 type Where = ConstructorParameters<typeof FetchFailure>[2]
 
-async function readLimited(response: Response, limit: number, where: Where): Promise<string> {
-  const declared = Number(response.headers.get('content-length'))
-  const tooLarge = () => new FetchFailure('too-large', `response larger than ${limit} bytes`, where)
-  if (declared > limit) {
-    await response.body?.cancel().catch(() => {})
-    throw tooLarge()
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>
-    try {
-      chunk = await reader.read()
-    } catch (cause) {
-      // The connection broke mid-body (a reset, a proxy giving up).
-      throw new FetchFailure(
-        'network',
-        'connection lost while reading the body',
-        { ...where, code: systemCode(cause) },
-        { cause },
-      )
-    }
-    if (chunk.done) break
-    size += chunk.value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(chunk.value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 async function exchange(url: string, limits: FetchLimits, signal: AbortSignal, where: Where) {
   let response: Response
   try {
@@ -175,7 +141,17 @@ async function exchange(url: string, limits: FetchLimits, signal: AbortSignal, w
       status: response.status,
     })
   }
-  const text = await readLimited(response, limits.maxResponseSize, where)
+  const text = await readBody(response, limits.maxResponseSize, {
+    tooLarge: () =>
+      new FetchFailure('too-large', `response larger than ${limits.maxResponseSize} bytes`, where),
+    broken: (cause) =>
+      new FetchFailure(
+        'network',
+        'connection lost while reading the body',
+        { ...where, code: systemCode(cause) },
+        { cause },
+      ),
+  })
   try {
     return { json: JSON.parse(text), maxAge: readMaxAge(response.headers.get('cache-control')) }
   } catch (cause) {

@@ -1,3 +1,4 @@
+import { readBody } from '../keys/read-body.js'
 import { watch, type FSWatcher } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
@@ -119,7 +120,10 @@ export function urlSource(url: string, options: UrlSourceOptions): PolicySource 
           await response.body?.cancel().catch(() => {})
           throw new SourceError(`${url} answered ${response.status}`)
         }
-        const text = await readLimited(response, options.maxSize, url)
+        const text = await readBody(response, options.maxSize, {
+          tooLarge: () => new SourceError(`${url} sent more than ${options.maxSize} bytes`),
+          broken: (cause) => new SourceError(`${url}: connection lost while reading`, { cause }),
+        })
         etag = response.headers.get('etag') ?? undefined
         return text
       } catch (error) {
@@ -147,27 +151,4 @@ export function urlSource(url: string, options: UrlSourceOptions): PolicySource 
       clearTimeout(timer)
     },
   }
-}
-
-async function readLimited(response: Response, limit: number, url: string): Promise<string> {
-  const tooLarge = () => new SourceError(`${url} sent more than ${limit} bytes`)
-  if (Number(response.headers.get('content-length')) > limit) {
-    await response.body?.cancel().catch(() => {})
-    throw tooLarge()
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
