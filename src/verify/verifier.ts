@@ -64,22 +64,27 @@ export interface AuthenticatorStats {
   readonly unknownTenants: number
 }
 
-// The cache key is the token's last KEY_LENGTH characters: the end of its signature, which no
-// one can choose without the signing key. The key only finds the entry; a hit is honoured only
-// when the whole token equals the one verified (`Remembered.token`, compared exactly), so two
-// tokens sharing an ending cost a re-verification, never a wrong answer, and no collision
-// argument is needed. Hashing the whole token (SHA-256, or the engine's own string hash of a
-// raw-token key) costs about 1 µs per request on a ~700-byte token, while a short key hashes in
-// nanoseconds. Hashing would not keep tokens out of memory either: every AuthContext carries
-// its raw token (`auth.token`, for forwarding downstream), and the key is a slice of that same
-// string, not a copy.
+// A JWS (a JWT) is found by the last KEY_LENGTH characters of its signature segment, which no
+// one can choose without the signing key; any other token (opaque, or a signature too short to
+// hold the key) by its SHA-256, since nothing says its ending varies. The key only finds the
+// entry: a hit is honoured only when the whole token equals the one verified
+// (`Remembered.token`, compared exactly), so two tokens sharing a key cost a re-verification,
+// never a wrong answer, and no collision argument is needed. Hashing a whole JWT (SHA-256, or
+// the engine's own string hash of a raw-token key) costs about 1 µs per request on a ~700-byte
+// token, while a 32-character key hashes in nanoseconds. Hashing would not keep tokens out of
+// memory either: every AuthContext carries its raw token (`auth.token`, for forwarding
+// downstream), and the key is a slice of that same string, not a copy.
 const KEY_LENGTH = 32
-const cacheKey = (token: string): string =>
-  token.length > KEY_LENGTH ? token.slice(-KEY_LENGTH) : token
+function cacheKey(token: string): string {
+  const signatureLength = token.length - token.lastIndexOf('.') - 1
+  return signatureLength >= KEY_LENGTH && signatureLength < token.length
+    ? token.slice(-KEY_LENGTH)
+    : sha256(token)
+}
 
 // The introspection stage's own caches (answers, single flight) are shared by every token sent
 // to it, including ones never verified: they are keyed by SHA-256 (RFC 7662 answers are asked
-// for only on a miss of the cache above, so the hash is off the hot path).
+// for only on a miss of the cache above, so that hash is off the hot path).
 const sha256 = (token: string): string => hash('sha256', token, 'base64url')
 
 /** What a remembered token is checked against: the generation of whoever vouched for it. */

@@ -257,6 +257,21 @@ describe('RFC 7662 introspection', () => {
     open.close()
   })
 
+  it('remembers opaque tokens that share their ending apart (each introspected once)', async () => {
+    const ending = 'x'.repeat(40)
+    handler = (_req, body, res) => {
+      const sub = new URLSearchParams(body).get('token')?.split('-')[0]
+      json(active({ sub }))(_req, body, res)
+    }
+    const auth = authenticator()
+    for (let round = 0; round < 3; round++) {
+      await expect(run(auth, `alice-${ending}`)).resolves.toMatchObject({ subject: 'alice' })
+      await expect(run(auth, `bob-${ending}`)).resolves.toMatchObject({ subject: 'bob' })
+    }
+    expect(requests).toHaveLength(2)
+    expect(auth.stats().verifiedTokens).toBe(2)
+  })
+
   it('works without the verified-token cache: every request is answered by the provider', async () => {
     handler = json(active())
     const uncached = authenticator({}, { tokenCacheSize: 0 })
