@@ -76,9 +76,12 @@ export interface AuthenticatorStats {
 // downstream), and the key is a slice of that same string, not a copy.
 const KEY_LENGTH = 32
 function cacheKey(token: string): string {
-  const signatureLength = token.length - token.lastIndexOf('.') - 1
-  return signatureLength >= KEY_LENGTH && signatureLength < token.length
-    ? token.slice(-KEY_LENGTH)
+  // The last KEY_LENGTH characters hold no '.' (they lie in the final segment) and the token has
+  // one further on (it is segmented): two short scans, not one over the whole ~340-character
+  // RS256 signature.
+  const start = token.length - KEY_LENGTH
+  return start > 0 && token.indexOf('.', start) === -1 && token.indexOf('.') !== -1
+    ? token.slice(start)
     : sha256(token)
 }
 
