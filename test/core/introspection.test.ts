@@ -427,12 +427,33 @@ describe('RFC 7662 introspection: fetch instrumentation', () => {
     )
     const closed = authenticator({ endpoint: 'http://127.0.0.1:9/introspect' }, { instrumentation })
     await expect(run(closed, 'opaque-token-3')).rejects.toThrow()
+    // The connection breaks in the middle of the answer: a network failure, not a stream error.
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"active":', () => res.socket?.destroy())
+    }
+    await expect(
+      run(authenticator({}, { instrumentation }), 'opaque-token-4'),
+    ).rejects.toMatchObject({
+      status: 503,
+      cause: {
+        name: 'PostFailure',
+        kind: 'network',
+        message: 'connection lost while reading the body',
+      },
+    })
     expect(seen).toEqual([
       { kind: 'introspection', url: `${origin}/introspect`, issuer: origin, end: { status: 200 } },
       { kind: 'introspection', url: `${origin}/introspect`, issuer: origin, end: { status: 500 } },
       {
         kind: 'introspection',
         url: 'http://127.0.0.1:9/introspect',
+        issuer: origin,
+        end: { error: 'network' },
+      },
+      {
+        kind: 'introspection',
+        url: `${origin}/introspect`,
         issuer: origin,
         end: { error: 'network' },
       },
