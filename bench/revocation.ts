@@ -21,7 +21,7 @@ import {
   type Denylist,
 } from 'oidc-guard'
 import { createRedisDenylistStore } from 'oidc-guard/redis'
-import { rawJws } from '../test/helpers/raw-jws.js'
+import { signJws } from '../src/testing/jws.js'
 import { startRedis } from '../test/helpers/redis-server.js'
 import { median } from './stats.js'
 
@@ -38,8 +38,8 @@ const jwk = { ...(keys.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k', al
 const jwksBody = JSON.stringify({ keys: [jwk] })
 const now = Math.floor(Date.now() / 1000)
 const jwts = Array.from({ length: POOL }, (_, index) =>
-  rawJws(
-    keys,
+  signJws(
+    keys.privateKey,
     { alg: 'RS256', typ: 'at+jwt', kid: 'k' },
     {
       iss: ISSUER,
@@ -51,6 +51,7 @@ const jwts = Array.from({ length: POOL }, (_, index) =>
       exp: now + 3600,
       scope: 'orders:read',
     },
+    'RS256',
   ),
 )
 const opaque = Array.from({ length: POOL }, (_, index) => `opaque-${index}-${'x'.repeat(32)}`)
