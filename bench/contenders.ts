@@ -13,14 +13,16 @@ import Router from '@koa/router'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
 import * as onKoa from 'oidc-guard/koa'
-import type { Instrumentation } from 'oidc-guard'
+import { createDenylist, type Denylist, type Instrumentation } from 'oidc-guard'
 import { createTelemetry } from 'oidc-guard/otel'
+import { createRedisDenylistStore } from 'oidc-guard/redis'
+import { createClient } from 'redis'
 import { startNoopOtelSdk } from './otel-sdk.js'
 
 const require = createRequire(import.meta.url)
 
-// Options a variant of the oidc-guard contender adds (e.g. OpenTelemetry instrumentation).
-type ExtraOptions = { readonly instrumentation?: Instrumentation }
+// Options a variant of the oidc-guard contender adds (OpenTelemetry, a denylist).
+type ExtraOptions = { readonly instrumentation?: Instrumentation; readonly denylist?: Denylist }
 
 // "+ OTel": oidc-guard/otel over the SDK with exporters that drop everything (bench/otel-sdk.ts),
 // so the row differs from plain oidc-guard only by the instrumentation and the SDK's own work.
@@ -30,6 +32,42 @@ export interface BenchConfig {
   readonly issuer: string
   readonly jwksUri: string
   readonly audience: string
+  /** A redis-server for the "+ Redis denylist" contenders (bench/paired.ts starts one). */
+  readonly redisUrl?: string
+}
+
+/** Entries of the "+ denylist" contenders: a busy deployment's list, matching no bench token. */
+export const DENYLIST_ENTRIES = 10_000
+
+// "+ denylist": every kind holds entries (7,000 jti, 2,000 sub, 900 sid, 100 clients), so a
+// request pays each lookup it can: none of them matches, as for almost every real request.
+// With `store: 'redis'` the entries go through a real redis-server and reach this process by
+// pub/sub and the initial load: the request path reads the same in-memory view.
+async function withDenylist(config: BenchConfig, store: 'memory' | 'redis'): Promise<ExtraOptions> {
+  let denylist: Denylist
+  if (store === 'redis') {
+    if (config.redisUrl === undefined)
+      throw new Error('the Redis denylist contenders need redisUrl')
+    const client = createClient({ url: config.redisUrl, disableOfflineQueue: true })
+    await client.connect()
+    denylist = createDenylist({ store: createRedisDenylistStore({ client }) })
+  } else denylist = createDenylist()
+  await denylist.ready()
+  const target = (index: number) =>
+    index < 7_000
+      ? { jti: `revoked-${index}` }
+      : index < 9_000
+        ? { sub: `revoked-user-${index}` }
+        : index < 9_900
+          ? { sid: `revoked-session-${index}` }
+          : { clientId: `revoked-client-${index}` }
+  for (let start = 0; start < DENYLIST_ENTRIES; start += 500) {
+    const batch = Array.from({ length: 500 }, (_, offset) =>
+      denylist.revoke(target(start + offset)),
+    )
+    await Promise.all(batch)
+  }
+  return { denylist }
 }
 
 // The target's reference: the bare app plus what verification cannot avoid, done with raw jose
@@ -98,6 +136,14 @@ export const CONTENDERS = {
     framework: 'express',
     build: (config) => expressOidcGuard(config, withTelemetry()),
   },
+  'express oidc-guard + denylist': {
+    framework: 'express',
+    build: async (config) => expressOidcGuard(config, await withDenylist(config, 'memory')),
+  },
+  'express oidc-guard + Redis denylist': {
+    framework: 'express',
+    build: async (config) => expressOidcGuard(config, await withDenylist(config, 'redis')),
+  },
   'express express-oauth2-jwt-bearer': { framework: 'express', build: expressOauth2JwtBearer },
   'express express-jwt+jwks-rsa': { framework: 'express', build: expressJwt },
   'express reference: raw jose': { framework: 'express', build: expressReference },
@@ -112,6 +158,14 @@ export const CONTENDERS = {
     framework: 'fastify',
     build: (config) => fastifyOidcGuard(config, withTelemetry()),
   },
+  'fastify oidc-guard + denylist': {
+    framework: 'fastify',
+    build: async (config) => fastifyOidcGuard(config, await withDenylist(config, 'memory')),
+  },
+  'fastify oidc-guard + Redis denylist': {
+    framework: 'fastify',
+    build: async (config) => fastifyOidcGuard(config, await withDenylist(config, 'redis')),
+  },
   'fastify fastify-jwt-jwks': { framework: 'fastify', build: fastifyJwtJwks },
   'fastify reference: raw jose': { framework: 'fastify', build: fastifyReference },
   'fastify floor: Map cache': { framework: 'fastify', build: (config) => fastifyFloor(config) },
@@ -124,6 +178,14 @@ export const CONTENDERS = {
   'koa oidc-guard + OTel': {
     framework: 'koa',
     build: (config) => koaOidcGuard(config, withTelemetry()),
+  },
+  'koa oidc-guard + denylist': {
+    framework: 'koa',
+    build: async (config) => koaOidcGuard(config, await withDenylist(config, 'memory')),
+  },
+  'koa oidc-guard + Redis denylist': {
+    framework: 'koa',
+    build: async (config) => koaOidcGuard(config, await withDenylist(config, 'redis')),
   },
   'koa koa-jwt+jwks-rsa': { framework: 'koa', build: koaJwt },
   'koa reference: raw jose': { framework: 'koa', build: koaReference },

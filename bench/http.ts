@@ -24,7 +24,7 @@ interface ChildReport {
   cpu?: NodeJS.CpuUsage
 }
 
-function ask(child: ChildProcess, message: string): Promise<ChildReport> {
+export function ask(child: ChildProcess, message: string): Promise<ChildReport> {
   return new Promise((resolve) => {
     child.once('message', (reply) => resolve(reply as ChildReport))
     child.send(message)
@@ -37,10 +37,11 @@ function ask(child: ChildProcess, message: string): Promise<ChildReport> {
  */
 export async function startContender(
   name: ContenderName,
+  redisUrl?: string,
 ): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(
     fileURLToPath(new URL('./server.ts', import.meta.url)),
-    [name, ISSUER, JWKS_URI, AUDIENCE],
+    [name, ISSUER, JWKS_URI, AUDIENCE, ...(redisUrl === undefined ? [] : [redisUrl])],
     {
       execArgv: ['--import', 'tsx'],
       env: {
@@ -56,11 +57,13 @@ export async function startContender(
   return { child, port: ready.port as number }
 }
 
-function load(
+/** Loads GET /orders for `seconds`, or until `amount` requests when given, cycling `tokens`. */
+export function load(
   port: number,
   tokens: string[],
   seconds: number,
   connections: number,
+  amount?: number,
 ): Promise<autocannon.Result> {
   let next = 0
   return new Promise((resolve, reject) => {
@@ -68,7 +71,7 @@ function load(
       {
         url: `http://127.0.0.1:${port}/orders`,
         connections,
-        duration: seconds,
+        ...(amount === undefined ? { duration: seconds } : { amount }),
         requests: [
           {
             method: 'GET',

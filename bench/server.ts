@@ -6,13 +6,14 @@ import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { CONTENDERS, type ContenderName } from './contenders.js'
 
-const [name, issuer, jwksUri, audience] = process.argv.slice(2) as [
+const [name, issuer, jwksUri, audience, redisUrl] = process.argv.slice(2) as [
   ContenderName,
   string,
   string,
   string,
+  string | undefined,
 ]
-const server = await CONTENDERS[name].build({ issuer, jwksUri, audience })
+const server = await CONTENDERS[name].build({ issuer, jwksUri, audience, redisUrl })
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 // bench/profile.ts profiles the measured window only (not startup or warm-up), over IPC.
 const inspector = new Session()

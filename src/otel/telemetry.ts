@@ -66,8 +66,9 @@ interface Attached {
  * `oidc_guard.fetch.{discovery,jwks,introspection}` per remote fetch (kind client).
  * Never the token; the subject only with `includeSubject`, and only on spans.
  *
- * A cached request costs two map lookups and two increments: decision counts are kept as
- * numbers and reported when metrics are collected.
+ * A cached request costs two increments (and, when its issuer or guard differs from the previous
+ * request's, a few map lookups): decision counts are kept as numbers and reported when metrics
+ * are collected.
  *
  * @example
  * import { createTelemetry } from 'oidc-guard/otel'
@@ -144,6 +145,14 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const allowedByIssuer = new Map<string, Series>()
   const allowedByGuard = new Map<Guard, Map<string, Series>>()
 
+  // The series each hook counted last: most requests repeat the issuer (and a route its guard),
+  // so two reference comparisons stand in for the map lookups.
+  let lastIssuer: string | undefined
+  let lastIssuerSeries: Series | undefined
+  let lastGuard: Guard | undefined
+  let lastGuardIssuer: string | undefined
+  let lastGuardSeries: Series | undefined
+
   function allowedSeries(issuer: string, guard?: Guard): Series {
     const label = labels.of(issuer)
     const key = guard
@@ -187,21 +196,31 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   return {
     onAuthenticated(auth) {
-      const series =
-        allowedByIssuer.get(auth.issuer) ??
-        remember(allowedByIssuer, auth.issuer, allowedSeries(auth.issuer))
-      series.count += 1
+      const issuer = auth.issuer
+      if (issuer !== lastIssuer || lastIssuerSeries === undefined) {
+        lastIssuerSeries =
+          allowedByIssuer.get(issuer) ?? remember(allowedByIssuer, issuer, allowedSeries(issuer))
+        lastIssuer = issuer
+      }
+      lastIssuerSeries.count += 1
     },
     onAuthorized(guard, auth) {
+      const issuer = auth.issuer
+      if (guard === lastGuard && issuer === lastGuardIssuer && lastGuardSeries !== undefined) {
+        lastGuardSeries.count += 1
+        return
+      }
       let byIssuer = allowedByGuard.get(guard)
       if (byIssuer === undefined) {
         byIssuer = new Map()
         if (allowedByGuard.size < 10_000) allowedByGuard.set(guard, byIssuer)
       }
       const series =
-        byIssuer.get(auth.issuer) ??
-        remember(byIssuer, auth.issuer, allowedSeries(auth.issuer, guard))
+        byIssuer.get(issuer) ?? remember(byIssuer, issuer, allowedSeries(issuer, guard))
       series.count += 1
+      lastGuard = guard
+      lastGuardIssuer = issuer
+      lastGuardSeries = series
     },
     onDenied(error, _request, guard, auth) {
       const reason = reasonCode(error)

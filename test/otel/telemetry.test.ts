@@ -7,6 +7,7 @@ import {
   requireAcr,
   requireRole,
   requireScope,
+  type AuthContext,
   type AuthRequest,
   type SingleIssuerOptions,
 } from 'oidc-guard'
@@ -138,6 +139,47 @@ describe('createTelemetry(): decisions', () => {
     const text = JSON.stringify(await sdk.collect(), (_k, v) => (v instanceof Map ? [...v] : v))
     expect(text).not.toContain(reader.split('.')[1])
     expect(text).not.toContain('alice')
+  })
+
+  it('counts each issuer and guard in its own series when requests alternate between them', async () => {
+    sdk = startOtelSdk()
+    const telemetry = createTelemetry({
+      meterProvider: sdk.meterProvider,
+      tracerProvider: sdk.tracerProvider,
+    })
+    // The hooks remember the series they counted last: a change of issuer or guard, and an
+    // equal issuer in another string, must each land in the right series.
+    const from = (issuer: string) => ({ issuer }) as AuthContext
+    const [a, b] = [from('https://a.example'), from('https://b.example')]
+    const aAgain = from(['https://a', '.example'].join(''))
+    const [read, write] = [requireScope('orders:read'), requireScope('orders:write')]
+    const sequence = [
+      [a, read],
+      [a, write],
+      [b, read],
+      [aAgain, write],
+      [a, write],
+      [b, read],
+      [a, read],
+    ] as const
+    for (const [auth, guard] of sequence) {
+      telemetry.onAuthenticated?.(auth, request())
+      telemetry.onAuthorized?.(guard, auth, request())
+    }
+    const points = await sdk.points(METRICS.decisions)
+    const count = (type: string, issuer: string, guard?: string) =>
+      points.find(
+        ({ attributes }) =>
+          attributes[ATTRIBUTES.decisionType] === type &&
+          attributes[ATTRIBUTES.issuer] === issuer &&
+          attributes[ATTRIBUTES.guard] === guard,
+      )?.value
+    expect(count('authenticate', 'https://a.example')).toBe(5)
+    expect(count('authenticate', 'https://b.example')).toBe(2)
+    expect(count('authorize', 'https://a.example', 'requireScope(orders:read)')).toBe(2)
+    expect(count('authorize', 'https://b.example', 'requireScope(orders:read)')).toBe(2)
+    expect(count('authorize', 'https://a.example', 'requireScope(orders:write)')).toBe(3)
+    expect(points).toHaveLength(5)
   })
 
   it('reports an issuer template, not each tenant, unless includeTenants is set', async () => {
