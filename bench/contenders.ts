@@ -45,11 +45,14 @@ export const DENYLIST_ENTRIES = 10_000
 // pub/sub and the initial load: the request path reads the same in-memory view.
 async function withDenylist(config: BenchConfig, store: 'memory' | 'redis'): Promise<ExtraOptions> {
   let denylist: Denylist
+  let fills = true
   if (store === 'redis') {
     if (config.redisUrl === undefined)
       throw new Error('the Redis denylist contenders need redisUrl')
     const client = createClient({ url: config.redisUrl, disableOfflineQueue: true })
     await client.connect()
+    // Servers started together share the list: one fills it, the others receive it.
+    fills = (await client.set('bench:denylist-filler', String(process.pid), { NX: true })) === 'OK'
     denylist = createDenylist({ store: createRedisDenylistStore({ client }) })
   } else denylist = createDenylist()
   await denylist.ready()
@@ -61,11 +64,17 @@ async function withDenylist(config: BenchConfig, store: 'memory' | 'redis'): Pro
         : index < 9_900
           ? { sid: `revoked-session-${index}` }
           : { clientId: `revoked-client-${index}` }
-  for (let start = 0; start < DENYLIST_ENTRIES; start += 500) {
-    const batch = Array.from({ length: 500 }, (_, offset) =>
-      denylist.revoke(target(start + offset)),
-    )
-    await Promise.all(batch)
+  if (fills) {
+    for (let start = 0; start < DENYLIST_ENTRIES; start += 100) {
+      const batch = Array.from({ length: 100 }, (_, offset) =>
+        denylist.revoke(target(start + offset)),
+      )
+      await Promise.all(batch)
+    }
+  }
+  for (let waited = 0; denylist.size < DENYLIST_ENTRIES; waited += 100) {
+    if (waited > 60_000) throw new Error(`the Redis denylist holds ${denylist.size} entries`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return { denylist }
 }

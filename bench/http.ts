@@ -21,6 +21,7 @@ interface Sample {
 
 interface ChildReport {
   port?: number
+  ports?: number[]
   cpu?: NodeJS.CpuUsage
 }
 
@@ -32,18 +33,21 @@ export function ask(child: ChildProcess, message: string): Promise<ChildReport> 
 }
 
 /**
- * One contender in its own process, loading oidc-guard from dist/ (bench/tsconfig.dist.json says
+ * One contender in its own process (or several, joined by '|': bench/server.ts), loading oidc-guard from dist/ (bench/tsconfig.dist.json says
  * why), so `npm run bench` builds first.
  */
+// Extra node flags for every server (e.g. BENCH_NODE_ARGS='--max-semi-space-size=16').
+const BENCH_NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+
 export async function startContender(
   name: ContenderName,
   redisUrl?: string,
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ child: ChildProcess; port: number; ports: number[] }> {
   const child = fork(
     fileURLToPath(new URL('./server.ts', import.meta.url)),
     [name, ISSUER, JWKS_URI, AUDIENCE, ...(redisUrl === undefined ? [] : [redisUrl])],
     {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...BENCH_NODE_ARGS, '--import', 'tsx'],
       env: {
         ...process.env,
         TSX_TSCONFIG_PATH: fileURLToPath(new URL('./tsconfig.dist.json', import.meta.url)),
@@ -51,10 +55,12 @@ export async function startContender(
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   )
-  const ready = await new Promise<ChildReport>((resolve) =>
-    child.once('message', (m) => resolve(m as ChildReport)),
-  )
-  return { child, port: ready.port as number }
+  // A server that fails to start (its error is on stderr) fails the bench instead of hanging it.
+  const ready = await new Promise<ChildReport>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ChildReport))
+    child.once('exit', (code) => reject(new Error(`${name} exited while starting (${code})`)))
+  })
+  return { child, port: ready.port as number, ports: ready.ports ?? [ready.port as number] }
 }
 
 /** Loads GET /orders for `seconds`, or until `amount` requests when given, cycling `tokens`. */

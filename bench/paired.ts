@@ -3,30 +3,30 @@
  * price of OpenTelemetry and of a denylist on it, measured so that a 3–5% difference stands out
  * of this shared machine's noise. Writes bench/RESULTS-paired.md.
  *
- *   --frameworks express,fastify,koa   --modes same,pool
- *   --generations 12 --replicas 3 --seconds 3 --connections 8 --out bench/RESULTS-paired.md
+ *   --frameworks express,fastify,koa   --modes same,pool   --windows 2
+ *   --replicas 8 --seconds 1.5 --connections 32 --out bench/RESULTS-paired.md
  *
- * Why not `npm run bench`: it loads one server at a time, so two samples differ by whatever the
- * machine's neighbours did meanwhile, and each sample comes from one process, whose luck (code
- * and heap layout: identical servers differ by up to ±12% here, for their whole life) counts
- * as the contender's. Its ratios swing ±15% from run to run. This bench instead:
- * - loads every server of a framework at the same time, all pinned to CPU 1 (autocannon on
- *   CPU 0), and gives CPU 1 to one server at a time in 40 ms turns (SIGSTOP/SIGCONT): each
- *   runs alone, as in production, and the machine's drift hits every contender alike; each
- *   one's server CPU time per request is compared within the same window;
- * - runs several replicas of each contender (each its own process: several authenticators in
- *   one isolate would share V8 feedback and slow each other), started in a random order, and
- *   several generations of fresh processes, so that one process's luck is averaged out; the
- *   A/A row (two replicas of the floor) shows how large that luck is.
- * CPU time per request is the measure: on a saturated CPU, throughput is its inverse, and it
- * stays exact when the load generator, not the server, sets the pace.
+ * Why not `npm run bench`: it loads one server after another, and on this VM the same server's
+ * CPU per request moves by 20–30% from one second to the next (neighbours), and one process in
+ * five or so runs ~30% slower than its identical siblings for its whole life (placement). Its
+ * ratios swing ±15% from run to run. This bench instead:
+ * - runs `replicas` fresh processes per contender, all at once, pinned to CPU 1 (autocannon on
+ *   CPU 0), every one under load, and gives CPU 1 to one process at a time in 40 ms turns (the
+ *   others stopped with SIGSTOP): each serves alone, as in production, and the machine's drift
+ *   falls on every contender within the same second;
+ * - takes, per window, the median of each contender's replicas (a slow process does not move
+ *   it) and compares medians within the window; the A/A row compares two halves of the floor's
+ *   replicas, which is what the method itself can resolve;
+ * - measures server CPU time per request (every thread, from the scheduler's nanosecond count):
+ *   on a saturated CPU, throughput is its inverse, and it stays exact when the load generator
+ *   sets the pace.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { startRedis } from '../test/helpers/redis-server.js'
+import { startRedis } from '../src/testing/redis-server.js'
 import { DENYLIST_ENTRIES, type ContenderName } from './contenders.js'
 import { loadFixtures, startJwksHost } from './fixtures.js'
 import { load, startContender, type TokenMode } from './http.js'
@@ -36,8 +36,8 @@ const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,fastify,koa' },
     modes: { type: 'string', default: 'same,pool' },
-    generations: { type: 'string', default: '6' },
-    replicas: { type: 'string', default: '2' },
+    windows: { type: 'string', default: '2' },
+    replicas: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '1.5' },
     connections: { type: 'string', default: '32' },
     out: { type: 'string', default: 'bench/RESULTS-paired.md' },
@@ -46,7 +46,7 @@ const { values } = parseArgs({
 type Framework = 'express' | 'fastify' | 'koa'
 const frameworks = (values.frameworks as string).split(',') as Framework[]
 const modes = (values.modes as string).split(',') as TokenMode[]
-const generations = Number(values.generations)
+const windowsPerMode = Number(values.windows)
 const replicas = Number(values.replicas)
 const seconds = Number(values.seconds)
 const connections = Number(values.connections)
@@ -54,7 +54,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 
 // The contenders of one framework, by the short name the tables use.
 const CONTENDERS = {
-  bare: 'bare',
   floor: 'floor: Map cache',
   'oidc-guard': 'oidc-guard',
   '+ OTel': 'oidc-guard + OTel',
@@ -73,8 +72,6 @@ interface Comparison {
 
 const entries = DENYLIST_ENTRIES.toLocaleString('en')
 const COMPARISONS: readonly Comparison[] = [
-  { row: 'floor ÷ bare', subject: 'floor', reference: 'bare' },
-  { row: 'oidc-guard ÷ bare', subject: 'oidc-guard', reference: 'bare' },
   {
     row: '**oidc-guard ÷ floor** (issue 10)',
     subject: 'oidc-guard',
@@ -136,17 +133,6 @@ function shuffled<T>(list: readonly T[]): T[] {
 }
 
 const mean = (list: number[]) => list.reduce((sum, value) => sum + value, 0) / list.length
-
-// Half-width of the 95% confidence interval of the mean (Student's t, two-sided).
-const T95 = [
-  12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13,
-]
-function halfWidth(list: number[]): number {
-  const m = mean(list)
-  const variance = list.reduce((sum, value) => sum + (value - m) ** 2, 0) / (list.length - 1)
-  const t = T95[list.length - 2] ?? 2.0
-  return (t * Math.sqrt(variance)) / Math.sqrt(list.length)
-}
 
 // Each server runs alone for one turn, then the next (the others stopped with SIGSTOP): every
 // server has CPU 1 to itself, as in production, and turns are short enough that the machine's
@@ -246,87 +232,86 @@ async function window(
 }
 
 interface Samples {
-  /** Per mode, per contender: every process's window. */
+  /** Per mode, per contender: every process's windows. */
   readonly windows: Map<TokenMode, Map<Short, Window[]>>
-  /** Per mode, per comparison: one ratio per generation (replicas averaged first). */
+  /** Per mode, per comparison: one ratio of medians per window. */
   readonly ratios: Map<TokenMode, Map<string, number[]>>
-  /** Per mode: floor replica 2 ÷ replica 1, per generation. */
+  /** Per mode: the floor's odd replicas' median ÷ its even replicas', per window. */
   readonly aa: Map<TokenMode, number[]>
   readonly busy: Map<TokenMode, number[]>
 }
+
+// A process this much slower than its contender's median in the same window counts as slow.
+const SLOW = 1.15
 
 async function benchFramework(
   framework: Framework,
   tokensFor: Record<TokenMode, string[]>,
   redisUrl: string,
 ): Promise<{ samples: Samples; pinned: boolean }> {
+  const shorts = Object.keys(CONTENDERS) as Short[]
   const samples: Samples = { windows: new Map(), ratios: new Map(), aa: new Map(), busy: new Map() }
   for (const mode of modes) {
-    samples.windows.set(mode, new Map(Object.keys(CONTENDERS).map((short) => [short as Short, []])))
+    samples.windows.set(mode, new Map(shorts.map((short) => [short, []])))
     samples.ratios.set(mode, new Map(COMPARISONS.map(({ row }) => [row, []])))
     samples.aa.set(mode, [])
     samples.busy.set(mode, [])
   }
   let pinned = true
-  for (let generation = 0; generation < generations; generation++) {
-    const plan = shuffled(
-      (Object.keys(CONTENDERS) as Short[]).flatMap((short) =>
-        Array.from({ length: replicas }, (_, replica) => ({ short, replica })),
+  const plan = shuffled(
+    shorts.flatMap((short) =>
+      Array.from({ length: replicas }, (_, replica) => ({ short, replica })),
+    ),
+  )
+  const servers: Server[] = []
+  try {
+    // Started together (both CPUs), then pinned; `servers` keeps the random order of `plan`.
+    const children = await Promise.all(
+      plan.map(({ short }) =>
+        startContender(`${framework} ${CONTENDERS[short]}` as ContenderName, redisUrl),
       ),
     )
-    const servers: Server[] = []
-    try {
-      // Started together (both CPUs), then pinned; `servers` keeps the random order of `plan`.
-      const children = await Promise.all(
-        plan.map(({ short }) =>
-          startContender(`${framework} ${CONTENDERS[short]}` as ContenderName, redisUrl),
-        ),
-      )
-      plan.forEach(({ short, replica }, index) => {
-        const { child, port } = children[index] as (typeof children)[number]
-        pinned = pin(child.pid as number, 1) && pinned
-        servers.push({ short, replica, child, port })
-      })
-      // Every token of the pool remembered (the `same` token is one of them), keys fetched, JIT
-      // warm: the pool and 2,000 more requests, to each server.
-      await Promise.all(
-        servers.map(({ port }) =>
-          load(port, tokensFor.pool, 0, connections, tokensFor.pool.length + 2_000),
-        ),
-      )
+    plan.forEach(({ short, replica }, index) => {
+      const { child, port } = children[index] as (typeof children)[number]
+      pinned = pin(child.pid as number, 1) && pinned
+      servers.push({ short, replica, child, port })
+    })
+    // Every token of the pool remembered (the `same` token is one of them), keys fetched, JIT
+    // warm: the pool and 2,000 more requests, to each server.
+    await Promise.all(
+      servers.map(({ port }) =>
+        load(port, tokensFor.pool, 0, connections, tokensFor.pool.length + 2_000),
+      ),
+    )
+    for (let pass = 0; pass < windowsPerMode; pass++) {
       for (const mode of modes) {
         const { windows, busy } = await window(servers, tokensFor[mode])
         samples.busy.get(mode)?.push(busy)
         const byContender = samples.windows.get(mode) as Map<Short, Window[]>
-        const cpuOf = new Map<Short, number[]>()
-        servers.forEach(({ short }, index) => {
-          byContender.get(short)?.push(windows[index] as Window)
-          cpuOf.set(short, [...(cpuOf.get(short) ?? []), (windows[index] as Window).cpuPerRequest])
+        const cpuOf = new Map<Short, number[]>(shorts.map((short) => [short, []]))
+        const floorHalves: [number[], number[]] = [[], []]
+        servers.forEach(({ short, replica }, index) => {
+          const measured = windows[index] as Window
+          byContender.get(short)?.push(measured)
+          cpuOf.get(short)?.push(measured.cpuPerRequest)
+          if (short === 'floor') floorHalves[replica % 2]?.push(measured.cpuPerRequest)
         })
-        const floors = servers.flatMap(({ short, replica }, index) =>
-          short === 'floor' && replica < 2
-            ? [[replica, (windows[index] as Window).cpuPerRequest]]
-            : [],
-        )
-        const [first, second] = floors.sort((a, b) => (a[0] as number) - (b[0] as number))
-        if (first && second)
-          samples.aa.get(mode)?.push((first[1] as number) / (second[1] as number))
+        samples.aa.get(mode)?.push(median(floorHalves[0]) / median(floorHalves[1]))
         const ratios = samples.ratios.get(mode) as Map<string, number[]>
-        for (const { row, subject, reference } of COMPARISONS)
-          ratios.get(row)?.push(mean(cpuOf.get(reference) ?? []) / mean(cpuOf.get(subject) ?? []))
+        for (const { row, subject, reference } of COMPARISONS) {
+          ratios
+            .get(row)
+            ?.push(median(cpuOf.get(reference) ?? []) / median(cpuOf.get(subject) ?? []))
+        }
         log(
-          `  ${framework} ${mode} generation ${generation + 1}/${generations} (CPU busy ${busy.toFixed(2)}): ${COMPARISONS.filter(
-            (c) => c.target !== undefined,
-          )
-            .map(
-              (c) => `${c.subject} ÷ ${c.reference} ${(ratios.get(c.row)?.at(-1) ?? 0).toFixed(3)}`,
-            )
-            .join(', ')}`,
+          `  ${framework} ${mode} window ${pass + 1}/${windowsPerMode} (CPU busy ${busy.toFixed(2)}): A/A ${(samples.aa.get(mode)?.at(-1) ?? 0).toFixed(3)}, ${COMPARISONS.map(
+            (c) => `${c.subject} ÷ ${c.reference} ${(ratios.get(c.row)?.at(-1) ?? 0).toFixed(3)}`,
+          ).join(', ')}`,
         )
       }
-    } finally {
-      for (const { child } of servers) child.send('exit')
     }
+  } finally {
+    for (const { child } of servers) child.send('exit')
   }
   return { samples, pinned }
 }
@@ -340,26 +325,31 @@ function tables(framework: Framework, samples: Samples): string {
     out.push(
       `### ${framework}, token mode \`${mode}\` (${mode === 'same' ? '1 token' : 'a pool of 2,000 tokens, all remembered'})`,
       '',
-      `CPU 1 busy ${(median(busy) * 100).toFixed(0)}% of each window (median).`,
+      `CPU 1 was busy in the servers ${(median(busy) * 100).toFixed(0)}% of each window (median).`,
       '',
-      '| contender | server CPU µs/req (median of processes) | req/s per process (median) | non-2xx |',
-      '| --- | ---: | ---: | ---: |',
+      `| contender | server CPU µs/req (median of ${replicas} processes × ${windowsPerMode} windows) | req/s of server CPU | slow processes (> ${SLOW}× the median) | non-2xx |`,
+      '| --- | ---: | ---: | ---: | ---: |',
     )
     for (const [short, list] of windows) {
+      const typical = median(list.map((w) => w.cpuPerRequest))
+      // Slow against its siblings of the same window (the list holds one window after another).
+      let slow = 0
+      for (let start = 0; start < list.length; start += replicas) {
+        const window = list.slice(start, start + replicas).map((w) => w.cpuPerRequest)
+        const middle = median(window)
+        slow += window.filter((cpu) => cpu > SLOW * middle).length
+      }
       out.push(
-        `| ${short} | ${median(list.map((w) => w.cpuPerRequest)).toFixed(1)} | ${median(list.map((w) => w.rps)).toFixed(0)} | ${list.reduce((sum, w) => sum + w.failures, 0)} |`,
+        `| ${short} | ${typical.toFixed(1)} | ${(1e6 / typical).toFixed(0)} | ${slow} of ${list.length} | ${list.reduce((sum, w) => sum + w.failures, 0)} |`,
       )
     }
-    const cell = (list: number[]) => {
-      const m = mean(list)
-      const h = halfWidth(list)
-      return `${m.toFixed(3)} | ${(m - h).toFixed(3)}–${(m + h).toFixed(3)} | ${median(list).toFixed(3)} | ${Math.min(...list).toFixed(3)}–${Math.max(...list).toFixed(3)}`
-    }
+    const cell = (list: number[]) =>
+      `${mean(list).toFixed(3)} | ${list.map((value) => value.toFixed(3)).join(', ')}`
     out.push(
       '',
-      `| ratio (CPU/req of the reference ÷ the subject's ≈ req/s of the subject ÷ the reference) | mean | 95% CI of the mean | median | range over ${generations} generations | target |`,
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      `| A/A: floor replica 2 ÷ replica 1 (one process each: the noise of a single pair) | ${cell(samples.aa.get(mode) as number[])} | – |`,
+      "| ratio of medians (CPU/req of the reference ÷ the subject's ≈ req/s of the subject ÷ the reference) | mean over windows | each window | target |",
+      '| --- | ---: | ---: | ---: |',
+      `| A/A: the floor's odd replicas ÷ its even ones (what the method resolves) | ${cell(samples.aa.get(mode) as number[])} | – |`,
     )
     for (const { row, target } of COMPARISONS)
       out.push(
@@ -400,7 +390,7 @@ const report = [
   `- Command: \`${command}\` (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
   `- Date: ${new Date().toISOString()}`,
   `- Node ${process.version}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, a shared VM; ${pinned ? 'servers pinned to CPU 1, autocannon to CPU 0 (taskset)' : 'not pinned (taskset unavailable)'}.`,
-  `- Per framework, ${generations} generations; in each, ${replicas} fresh processes per contender (${replicas * Object.keys(CONTENDERS).length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests; then, per token mode, all loaded at once (${connections} connections each) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP): two rounds of turns as a lead-in, then ${seconds} s of turns each, measured (server CPU time of every thread from /proc/<pid>/task/*/schedstat, requests answered from autocannon), GET /orders with an RS256 token and scope orders:read. A ratio is taken within one window, replicas averaged; the tables summarise the ratios of the generations.`,
+  `- Per framework, ${replicas} fresh processes per contender (${replicas * Object.keys(CONTENDERS).length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.`,
   '- The floor: authenticate + scope guard written the least costly way (a `Map` keyed by the raw token, scopes in a `Set`, no bounds, no events; bench/contenders.ts). "+ OTel": oidc-guard/otel over the OpenTelemetry SDK with exporters that drop everything, metrics collected every 100 ms (bench/otel-sdk.ts). "+ denylist": 10,000 entries of every kind (7,000 jti, 2,000 sub, 900 sid, 100 clients), none matching; the Redis one is fed by a real redis-server through `oidc-guard/redis`, so its request path reads the same in-memory view, with no Redis round trip.',
   '',
   ...sections,

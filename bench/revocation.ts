@@ -22,7 +22,7 @@ import {
 } from 'oidc-guard'
 import { createRedisDenylistStore } from 'oidc-guard/redis'
 import { signJws } from '../src/testing/jws.js'
-import { startRedis } from '../test/helpers/redis-server.js'
+import { startRedis } from '../src/testing/redis-server.js'
 import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')

@@ -1,20 +1,25 @@
 /**
- * One contender, in its own process: the load generator runs in the parent, so the server's CPU
- * time is its own. Reports its port, and its CPU usage on request, over IPC.
+ * One contender (or several), in its own process: the load generator runs in the parent, so the
+ * server's CPU time is its own. Reports its ports, and its CPU usage on request, over IPC.
  */
 import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { CONTENDERS, type ContenderName } from './contenders.js'
 
-const [name, issuer, jwksUri, audience, redisUrl] = process.argv.slice(2) as [
-  ContenderName,
+const [names, issuer, jwksUri, audience, redisUrl] = process.argv.slice(2) as [
+  string,
   string,
   string,
   string,
   string | undefined,
 ]
-const server = await CONTENDERS[name].build({ issuer, jwksUri, audience, redisUrl })
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+// One contender, or several joined by '|' (bench/paired.ts hosts a framework's in one process).
+const ports: number[] = []
+for (const name of names.split('|') as ContenderName[]) {
+  const server = await CONTENDERS[name].build({ issuer, jwksUri, audience, redisUrl })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  ports.push((server.address() as AddressInfo).port)
+}
 // bench/profile.ts profiles the measured window only (not startup or warm-up), over IPC.
 const inspector = new Session()
 process.on('message', async (message) => {
@@ -32,4 +37,4 @@ process.on('message', async (message) => {
     process.send?.({ cpu: process.cpuUsage(), memory: process.memoryUsage().rss })
   if (message === 'exit') process.exit(0)
 })
-process.send?.({ port: (server.address() as AddressInfo).port })
+process.send?.({ port: ports[0], ports })

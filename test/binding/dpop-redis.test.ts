@@ -6,7 +6,7 @@ import { createRedisDpopReplayStore } from 'oidc-guard/redis'
 import { createDpopClient, type DpopClient } from '../helpers/dpop.js'
 import { send } from '../helpers/http-send.js'
 import { RESOURCE, startProvider, type TestProvider } from '../helpers/provider.js'
-import { startRedis, type TestRedis } from '../helpers/redis-server.js'
+import { startRedis, type TestRedis } from '../../src/testing/redis-server.js'
 import { createServer, type Server } from 'node:http'
 
 // RFC 9449 §11.1 across instances: two API instances behind one public origin share a real

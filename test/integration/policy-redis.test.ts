@@ -11,7 +11,7 @@ import {
   type PolicyRedisClient,
 } from 'oidc-guard/redis'
 import { RESOURCE, startProvider, type TestProvider } from '../helpers/provider.js'
-import { startRedis, type TestRedis } from '../helpers/redis-server.js'
+import { startRedis, type TestRedis } from '../../src/testing/redis-server.js'
 
 const documentFor = (version: number) => ({
   version,

@@ -10,7 +10,7 @@ import {
   startRedis,
   type CuttableLink,
   type TestRedis,
-} from '../helpers/redis-server.js'
+} from '../../src/testing/redis-server.js'
 import {
   buildApp,
   FRAMEWORK_NAMES,

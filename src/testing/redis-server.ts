@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 
-/** A throwaway redis-server on 127.0.0.1, started by the test on a free port. */
+/**
+ * A throwaway redis-server on 127.0.0.1 (Debian's, installed by .ci/run), started on a free port
+ * by the tests and the benchmarks that share state through Redis. Part of the testing kit's
+ * source but not of the published `oidc-guard/testing` (it needs the `redis` client and the
+ * `redis-server` binary), like the embedded OpenID provider.
+ */
+/** A running throwaway redis-server. */
 export interface TestRedis {
   readonly port: number
   readonly url: string
