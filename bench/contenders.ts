@@ -13,7 +13,7 @@ import Router from '@koa/router'
 import * as onExpress from 'oidc-guard/express'
 import * as onFastify from 'oidc-guard/fastify'
 import * as onKoa from 'oidc-guard/koa'
-import { createDenylist, type Denylist, type Instrumentation } from 'oidc-guard'
+import { createDenylist, type Denylist, type SingleIssuerOptions } from 'oidc-guard'
 import { createTelemetry } from 'oidc-guard/otel'
 import { createRedisDenylistStore } from 'oidc-guard/redis'
 import { createClient } from 'redis'
@@ -21,8 +21,8 @@ import { startNoopOtelSdk } from './otel-sdk.js'
 
 const require = createRequire(import.meta.url)
 
-// Options a variant of the oidc-guard contender adds (OpenTelemetry, a denylist).
-type ExtraOptions = { readonly instrumentation?: Instrumentation; readonly denylist?: Denylist }
+// Options a variant of the oidc-guard contender adds (OpenTelemetry, a denylist, quiet warnings).
+export type ExtraOptions = Pick<SingleIssuerOptions, 'instrumentation' | 'denylist' | 'onWarning'>
 
 // "+ OTel": oidc-guard/otel over the SDK with exporters that drop everything (bench/otel-sdk.ts),
 // so the row differs from plain oidc-guard only by the instrumentation and the SDK's own work.
@@ -210,6 +210,16 @@ export const CONTENDERS = {
 >
 
 export type ContenderName = keyof typeof CONTENDERS
+
+/** The oidc-guard app of one framework (GET /orders, scope orders:read), not listening yet. */
+export function oidcGuardServer(
+  framework: 'express' | 'fastify' | 'koa',
+  config: BenchConfig,
+  extra?: ExtraOptions,
+): Promise<Server> {
+  const build = { express: expressOidcGuard, fastify: fastifyOidcGuard, koa: koaOidcGuard }
+  return build[framework](config, extra)
+}
 
 const ORDERS = [{ id: 1, item: 'coffee' }]
 const hasScope = (scope: unknown) =>

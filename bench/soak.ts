@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net'
 import { cpus } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { rawJws } from '../test/helpers/raw-jws.js'
-import { buildApp, FRAMEWORK_NAMES, type Framework } from '../test/helpers/route-apps.js'
+import { signJws } from '../src/testing/jws.js'
+import { oidcGuardServer } from './contenders.js'
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +77,7 @@ function token(kind: Kind): string {
   }
   const header = (kid: string) => ({ alg: 'ES256', typ: 'at+jwt', kid })
   const sign = (key: KeyObject, kid: string, overrides = {}) =>
-    rawJws({ privateKey: key }, header(kid), { ...claims, ...overrides }, 'ES256')
+    signJws(key, header(kid), { ...claims, ...overrides }, 'ES256')
   switch (kind) {
     case 'valid':
       return sign(signing.privateKey, signing.kid)
@@ -123,24 +123,19 @@ const count = (framework: string, kind: Kind, status: number | string) => {
   answers.set(key, row)
 }
 
+type Framework = 'express' | 'koa' | 'fastify'
+const FRAMEWORK_NAMES: Framework[] = ['express', 'koa', 'fastify']
+
 const apps = await Promise.all(
   FRAMEWORK_NAMES.map(async (framework) => {
-    const app = await buildApp(framework, [
-      {
-        path: '/orders',
-        options: {
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          jwksUri: `${ISSUER}/jwks`,
-          onWarning: () => {},
-        },
-      },
-    ])
-    if (!app.server.listening) {
-      await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve))
-    }
-    const { port } = app.server.address() as AddressInfo
-    return { framework, app, url: `http://127.0.0.1:${port}/orders` }
+    const server = await oidcGuardServer(
+      framework,
+      { issuer: ISSUER, audience: AUDIENCE, jwksUri: `${ISSUER}/jwks` },
+      { onWarning: () => {} },
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    return { framework, server, url: `http://127.0.0.1:${port}/orders` }
   }),
 )
 
@@ -230,7 +225,7 @@ await Promise.all([
     Array.from({ length: WORKERS }, () => worker(framework, url)),
   ),
 ])
-for (const { app } of apps) await app.close()
+for (const { server } of apps) await new Promise((resolve) => server.close(resolve))
 await new Promise<void>((resolve) => idp.close(() => resolve()))
 
 const statuses = [...new Set([...answers.values()].flatMap((row) => [...row.keys()]))].sort()
