@@ -63,6 +63,33 @@ export async function startContender(
   return { child, port: ready.port as number, ports: ready.ports ?? [ready.port as number] }
 }
 
+/**
+ * autocannon's options for GET /orders on a port, each request with the next of `tokens` as its
+ * bearer token; `extent` is `{ duration }` (seconds) or `{ amount }` (requests).
+ */
+export function ordersLoad(
+  port: number,
+  tokens: string[],
+  connections: number,
+  extent: { duration: number } | { amount: number },
+): autocannon.Options {
+  let next = 0
+  return {
+    url: `http://127.0.0.1:${port}/orders`,
+    connections,
+    ...extent,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest(request) {
+          const token = tokens[next++ % tokens.length]
+          return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+        },
+      },
+    ],
+  }
+}
+
 /** Loads GET /orders for `seconds`, or until `amount` requests when given, cycling `tokens`. */
 export function load(
   port: number,
@@ -71,27 +98,10 @@ export function load(
   connections: number,
   amount?: number,
 ): Promise<autocannon.Result> {
-  let next = 0
+  const extent = amount === undefined ? { duration: seconds } : { amount }
   return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `http://127.0.0.1:${port}/orders`,
-        connections,
-        ...(amount === undefined ? { duration: seconds } : { amount }),
-        requests: [
-          {
-            method: 'GET',
-            setupRequest(request) {
-              const token = tokens[next++ % tokens.length]
-              return {
-                ...request,
-                headers: { ...request.headers, authorization: `Bearer ${token}` },
-              }
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
+    autocannon(ordersLoad(port, tokens, connections, extent), (error, result) =>
+      error ? reject(error) : resolve(result),
     )
   })
 }

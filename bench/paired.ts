@@ -29,7 +29,7 @@ import autocannon from 'autocannon'
 import { startRedis } from '../src/testing/redis-server.js'
 import { DENYLIST_ENTRIES, type ContenderName } from './contenders.js'
 import { loadFixtures, startJwksHost } from './fixtures.js'
-import { load, startContender, type TokenMode } from './http.js'
+import { load, ordersLoad, startContender, type TokenMode } from './http.js'
 import { median } from './stats.js'
 
 const { values } = parseArgs({
@@ -168,27 +168,7 @@ async function window(
   const answered = servers.map(() => 0)
   const failed = servers.map(() => 0)
   const loads = servers.map(({ port }, index) => {
-    let next = 0
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${port}/orders`,
-        connections,
-        duration: 3600,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (request) => ({
-              ...request,
-              headers: {
-                ...request.headers,
-                authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-              },
-            }),
-          },
-        ],
-      },
-      () => {},
-    )
+    const instance = autocannon(ordersLoad(port, tokens, connections, { duration: 3600 }), () => {})
     instance.on('response', (_client: unknown, status: number) => {
       answered[index] = (answered[index] as number) + 1
       if (status !== 200) failed[index] = (failed[index] as number) + 1

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { ContenderName } from './contenders.js'
 import { loadFixtures, startJwksHost } from './fixtures.js'
-import { startContender } from './http.js'
+import { ordersLoad, startContender } from './http.js'
 
 const { values } = parseArgs({
   options: {
@@ -103,27 +103,8 @@ try {
 }
 
 function load(port: number, seconds: number): Promise<autocannon.Result> {
-  let next = 0
+  const options = ordersLoad(port, tokens, Number(values.connections), { duration: seconds })
   return new Promise<autocannon.Result>((resolve, reject) =>
-    autocannon(
-      {
-        url: `http://127.0.0.1:${port}/orders`,
-        connections: Number(values.connections),
-        duration: seconds,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (request) => ({
-              ...request,
-              headers: {
-                ...request.headers,
-                authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-              },
-            }),
-          },
-        ],
-      },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    ),
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
   )
 }
