@@ -146,7 +146,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const allowedByGuard = new Map<Guard, Map<string, Series>>()
 
   // The series each hook counted last: most requests repeat the issuer (and a route its guard),
-  // so two reference comparisons stand in for the map lookups.
+  // so two comparisons (a reference, and a string equal in content) stand in for the map lookups.
   let lastIssuer: string | undefined
   let lastIssuerSeries: Series | undefined
   let lastGuard: Guard | undefined
