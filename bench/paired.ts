@@ -18,8 +18,8 @@
  *   it) and compares medians within the window; the A/A row compares two halves of the floor's
  *   replicas, which is what the method itself can resolve;
  * - measures server CPU time per request (every thread, from the scheduler's nanosecond count):
- *   on a saturated CPU, throughput is its inverse, and it stays exact when the load generator
- *   sets the pace.
+ *   on a saturated CPU, throughput is its inverse (when the load generator sets the pace, a
+ *   server that waits does fewer requests per wake-up: every contender alike).
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -141,7 +141,8 @@ const mean = (list: number[]) => list.reduce((sum, value) => sum + value, 0) / l
 const TURN_MS = 40
 
 // CPU time of every thread of a process, in µs, from the scheduler's own nanosecond count (a
-// stopped process cannot answer over IPC).
+// stopped process cannot answer over IPC). A thread that ends between two readings takes its
+// time with it; Node's threads live as long as the process.
 function cpuTime(pid: number): number {
   let total = 0
   for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -167,22 +168,25 @@ async function window(
   const pids = servers.map(({ child }) => child.pid as number)
   const answered = servers.map(() => 0)
   const failed = servers.map(() => 0)
+  const count = (index: number, failure: boolean) => {
+    answered[index] = (answered[index] as number) + (failure ? 0 : 1)
+    if (failure) failed[index] = (failed[index] as number) + 1
+  }
   const loads = servers.map(({ port }, index) => {
     const instance = autocannon(ordersLoad(port, tokens, connections, { duration: 3600 }), () => {})
-    instance.on('response', (_client: unknown, status: number) => {
-      answered[index] = (answered[index] as number) + 1
-      if (status !== 200) failed[index] = (failed[index] as number) + 1
-    })
+    instance.on('response', (_client: unknown, status: number) => count(index, status !== 200))
+    instance.on('reqError', () => count(index, true))
     return instance
   })
-  for (const pid of pids.slice(1)) process.kill(pid, 'SIGSTOP')
   let turn = 0
-  const conductor = setInterval(() => {
-    process.kill(pids[turn % pids.length] as number, 'SIGSTOP')
-    turn += 1
-    process.kill(pids[turn % pids.length] as number, 'SIGCONT')
-  }, TURN_MS)
+  let conductor: NodeJS.Timeout | undefined
   try {
+    for (const pid of pids.slice(1)) signal(pid, 'SIGSTOP')
+    conductor = setInterval(() => {
+      signal(pids[turn % pids.length] as number, 'SIGSTOP')
+      turn += 1
+      signal(pids[turn % pids.length] as number, 'SIGCONT')
+    }, TURN_MS)
     // A lead-in of two rounds of turns, not measured: every connection open and waiting.
     await pause(2 * TURN_MS * servers.length)
     const cpuBefore = pids.map(cpuTime)
@@ -206,8 +210,17 @@ async function window(
     return { windows, busy: used / elapsed }
   } finally {
     clearInterval(conductor)
-    for (const pid of pids) process.kill(pid, 'SIGCONT')
+    for (const pid of pids) signal(pid, 'SIGCONT')
     for (const instance of loads) instance.stop()
+  }
+}
+
+// A server that has exited cannot be stopped or resumed: that must not stop the others' turns.
+function signal(pid: number, name: 'SIGSTOP' | 'SIGCONT'): void {
+  try {
+    process.kill(pid, name)
+  } catch {
+    // Gone already (ESRCH).
   }
 }
 
@@ -216,7 +229,7 @@ interface Samples {
   readonly windows: Map<TokenMode, Map<Short, Window[]>>
   /** Per mode, per comparison: one ratio of medians per window. */
   readonly ratios: Map<TokenMode, Map<string, number[]>>
-  /** Per mode: the floor's odd replicas' median ÷ its even replicas', per window. */
+  /** Per mode, per window: the CPU/req median of the floor's even replicas ÷ its odd ones'. */
   readonly aa: Map<TokenMode, number[]>
   readonly busy: Map<TokenMode, number[]>
 }
@@ -245,17 +258,22 @@ async function benchFramework(
   )
   const servers: Server[] = []
   try {
-    // Started together (both CPUs), then pinned; `servers` keeps the random order of `plan`.
-    const children = await Promise.all(
+    // Started together, then pinned to CPU 1; `servers` keeps the random order of `plan`. Every
+    // server that started is kept (and stopped in `finally`), even when another one failed.
+    const children = await Promise.allSettled(
       plan.map(({ short }) =>
         startContender(`${framework} ${CONTENDERS[short]}` as ContenderName, redisUrl),
       ),
     )
     plan.forEach(({ short, replica }, index) => {
-      const { child, port } = children[index] as (typeof children)[number]
+      const started = children[index] as (typeof children)[number]
+      if (started.status === 'rejected') return
+      const { child, port } = started.value
       pinned = pin(child.pid as number, 1) && pinned
       servers.push({ short, replica, child, port })
     })
+    const failure = children.find((started) => started.status === 'rejected')
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason
     // Every token of the pool remembered (the `same` token is one of them), keys fetched, JIT
     // warm: the pool and 2,000 more requests, to each server.
     await Promise.all(
@@ -291,7 +309,10 @@ async function benchFramework(
       }
     }
   } finally {
-    for (const { child } of servers) child.send('exit')
+    for (const { child } of servers) {
+      signal(child.pid as number, 'SIGCONT')
+      child.kill()
+    }
   }
   return { samples, pinned }
 }
@@ -307,7 +328,7 @@ function tables(framework: Framework, samples: Samples): string {
       '',
       `CPU 1 was busy in the servers ${(median(busy) * 100).toFixed(0)}% of each window (median).`,
       '',
-      `| contender | server CPU µs/req (median of ${replicas} processes × ${windowsPerMode} windows) | req/s of server CPU | slow processes (> ${SLOW}× the median) | non-2xx |`,
+      `| contender | server CPU µs/req (median of ${replicas} processes × ${windowsPerMode} windows) | req/s of server CPU | slow processes (> ${SLOW}× the median) | failed (not 200, or no answer) |`,
       '| --- | ---: | ---: | ---: | ---: |',
     )
     for (const [short, list] of windows) {

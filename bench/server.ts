@@ -13,7 +13,7 @@ const [names, issuer, jwksUri, audience, redisUrl] = process.argv.slice(2) as [
   string,
   string | undefined,
 ]
-// One contender, or several joined by '|' (bench/paired.ts hosts a framework's in one process).
+// One contender, or several joined by '|' (one process serving several ports).
 const ports: number[] = []
 for (const name of names.split('|') as ContenderName[]) {
   const server = await CONTENDERS[name].build({ issuer, jwksUri, audience, redisUrl })
