@@ -7,7 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { startJwksServer, type JwksServer } from '../src/testing/jwks-server.js'
-import { signJws } from '../src/testing/jws.js'
+import { signJws, type JwsAlgorithm } from '../src/testing/jws.js'
 import { createTestKeySync } from '../src/testing/keys.js'
 
 export const RESULTS_DIR = fileURLToPath(new URL('./.results/', import.meta.url))
@@ -76,6 +76,43 @@ export function loadFixtures(): Fixtures {
     JSON.stringify({ ...fixtures, expiresAt, privateJwk: privateKey.export({ format: 'jwk' }) }),
   )
   return { ...fixtures, privateKey }
+}
+
+/**
+ * `count` RFC 9068 access tokens of one key for the in-process benches: subject `u<i>`, `jti`
+ * `j<i>`, client `c`, an hour left, kid `k`.
+ */
+export function signAccessTokens(
+  privateKey: KeyObject,
+  count: number,
+  { issuer, audience, alg = 'RS256', scope = 'orders:read' }: AccessTokenOptions,
+): string[] {
+  const now = Math.floor(Date.now() / 1000)
+  const header = { alg, typ: 'at+jwt', kid: 'k' }
+  return Array.from({ length: count }, (_, index) =>
+    signJws(
+      privateKey,
+      header,
+      {
+        iss: issuer,
+        aud: audience,
+        sub: `u${index}`,
+        client_id: 'c',
+        jti: `j${index}`,
+        iat: now,
+        exp: now + 3600,
+        scope,
+      },
+      alg,
+    ),
+  )
+}
+
+export interface AccessTokenOptions {
+  readonly issuer: string
+  readonly audience: string
+  readonly alg?: JwsAlgorithm
+  readonly scope?: string
 }
 
 /** The loopback identity-provider stand-in: the kit's JWKS server, with the bench's names. */

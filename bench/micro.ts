@@ -4,8 +4,8 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { importJWK, jwtVerify, type JWK } from 'jose'
-import { signJws } from '../src/testing/jws.js'
 import { createTestKeySync } from '../src/testing/keys.js'
+import { signAccessTokens } from './fixtures.js'
 import { median } from './stats.js'
 import {
   allOf,
@@ -31,25 +31,13 @@ function keysFor(alg: Algorithm['alg']) {
 }
 
 function tokensFor({ alg, keys }: Algorithm, count: number): string[] {
-  const now = Math.floor(Date.now() / 1000)
-  const header = { alg, typ: 'at+jwt', kid: 'k' }
-  return Array.from({ length: count }, (_, index) =>
-    signJws(
-      keys.privateKey,
-      header,
-      {
-        iss: ISSUER,
-        aud: AUDIENCE,
-        sub: `u${index}`,
-        client_id: 'c',
-        jti: `j${index}`,
-        iat: now,
-        exp: now + 3600,
-        scope: 'orders:read orders:write',
-      },
-      alg,
-    ),
-  )
+  const scope = 'orders:read orders:write'
+  return signAccessTokens(keys.privateKey, count, {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    alg,
+    scope,
+  })
 }
 
 /** CPU µs per operation (all threads, so WebCrypto's thread-pool work counts) and ops/s. */

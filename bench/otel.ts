@@ -19,9 +19,9 @@ import {
   type Instrumentation,
 } from 'oidc-guard'
 import { createTelemetry } from 'oidc-guard/otel'
-import { signJws } from '../src/testing/jws.js'
 import { createTestKeySync } from '../src/testing/keys.js'
 import { startNoopOtelSdk } from './otel-sdk.js'
+import { signAccessTokens } from './fixtures.js'
 import { median } from './stats.js'
 
 const { values } = parseArgs({
@@ -37,24 +37,7 @@ const ISSUER = 'https://idp.bench.example'
 const AUDIENCE = 'https://orders.example.com'
 const key = createTestKeySync('RS256', 'k')
 const body = JSON.stringify({ keys: [key.publicJwk] })
-const now = Math.floor(Date.now() / 1000)
-const pool = Array.from({ length: 1_000 }, (_, index) =>
-  signJws(
-    key.privateKey,
-    { alg: 'RS256', typ: 'at+jwt', kid: 'k' },
-    {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `user-${index}`,
-      client_id: 'c',
-      jti: `j${index}`,
-      iat: now,
-      exp: now + 3600,
-      scope: 'orders:read',
-    },
-    'RS256',
-  ),
-)
+const pool = signAccessTokens(key.privateKey, 1_000, { issuer: ISSUER, audience: AUDIENCE })
 
 const { meterProvider, tracerProvider } = startNoopOtelSdk()
 

@@ -21,7 +21,7 @@ import {
   type Denylist,
 } from 'oidc-guard'
 import { createRedisDenylistStore } from 'oidc-guard/redis'
-import { signJws } from '../src/testing/jws.js'
+import { signAccessTokens } from './fixtures.js'
 import { startRedis } from '../src/testing/redis-server.js'
 import { median } from './stats.js'
 
@@ -37,23 +37,7 @@ const keys = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const jwk = { ...(keys.publicKey.export({ format: 'jwk' }) as JWK), kid: 'k', alg: 'RS256' }
 const jwksBody = JSON.stringify({ keys: [jwk] })
 const now = Math.floor(Date.now() / 1000)
-const jwts = Array.from({ length: POOL }, (_, index) =>
-  signJws(
-    keys.privateKey,
-    { alg: 'RS256', typ: 'at+jwt', kid: 'k' },
-    {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: `u${index}`,
-      client_id: 'c',
-      jti: `j${index}`,
-      iat: now,
-      exp: now + 3600,
-      scope: 'orders:read',
-    },
-    'RS256',
-  ),
-)
+const jwts = signAccessTokens(keys.privateKey, POOL, { issuer: ISSUER, audience: AUDIENCE })
 const opaque = Array.from({ length: POOL }, (_, index) => `opaque-${index}-${'x'.repeat(32)}`)
 
 let introspections = 0

@@ -107,9 +107,11 @@ async function signingKey(alg: 'RS256' | 'ES256', kid: string): Promise<JWK> {
   return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' }
 }
 
-// A Map with TTLs: the built-in adapter is a small LRU and warns on every start.
+// A Map with TTLs: the built-in adapter is a small LRU and warns on every start. Also used by the
+// revocation tests' provider (test/helpers/revocation-provider.ts), which revokes grants.
 const storage = new Map<string, { value: unknown; expiresAt: number }>()
-class MemoryAdapter {
+/** oidc-provider's storage for the tests: in memory, with expiry, uid and grant indexes. */
+export class MemoryAdapter {
   constructor(private readonly model: string) {}
   private key(id: string) {
     return `${this.model}:${id}`
@@ -120,6 +122,10 @@ class MemoryAdapter {
     // Sessions are also found by uid (the interactive sign-in's interactions and tokens).
     const uid = (value as { uid?: unknown }).uid
     if (typeof uid === 'string') storage.set(this.key(`uid:${uid}`), { value: id, expiresAt })
+    // A grant's tokens are found again when it is revoked (RFC 7009, logout).
+    const grantId = (value as { grantId?: unknown }).grantId
+    if (typeof grantId === 'string')
+      storage.set(`grant:${grantId}:${this.key(id)}`, { value: id, expiresAt })
   }
   async find(id: string) {
     const entry = storage.get(this.key(id))
@@ -141,7 +147,14 @@ class MemoryAdapter {
   async destroy(id: string) {
     storage.delete(this.key(id))
   }
-  async revokeByGrantId() {}
+  async revokeByGrantId(grantId: string) {
+    const prefix = `grant:${grantId}:`
+    for (const key of [...storage.keys()]) {
+      if (!key.startsWith(prefix)) continue
+      storage.delete(key.slice(prefix.length))
+      storage.delete(key)
+    }
+  }
 }
 
 let generation = 0

@@ -81,6 +81,9 @@ function authenticator(
     ...overrides,
   })
 }
+// A JWT of user-1 that verifies locally (for `tokens: 'all'`, the online check of JWTs).
+const userJwt = () =>
+  sign(key, { iss: origin, aud: 'api', sub: 'user-1', iat: now(), exp: now() + 300 })
 const run = (target: ReturnType<typeof authenticator>, token = 'opaque-token-1') =>
   target.authenticate({ method: 'GET', headers: { authorization: `Bearer ${token}` } })
 
@@ -208,13 +211,7 @@ describe('RFC 7662 introspection', () => {
   })
 
   it('tokens: "all" also introspects verified JWTs (an online check), and refuses inactive ones', async () => {
-    const jwt = await sign(key, {
-      iss: origin,
-      aud: 'api',
-      sub: 'user-1',
-      iat: now(),
-      exp: now() + 300,
-    })
+    const jwt = await userJwt()
     handler = json(active())
     const auth = authenticator({ tokens: 'all' })
     await expect(run(auth, jwt)).resolves.toMatchObject({ subject: 'user-1' })
@@ -229,13 +226,7 @@ describe('RFC 7662 introspection', () => {
   })
 
   it('tokens: "all" fails closed when the endpoint is down, or accepts the verified JWT with failOpen', async () => {
-    const jwt = await sign(key, {
-      iss: origin,
-      aud: 'api',
-      sub: 'user-1',
-      iat: now(),
-      exp: now() + 300,
-    })
+    const jwt = await userJwt()
     handler = json({ error: 'server_error' }, 500)
     await expect(run(authenticator({ tokens: 'all' }), jwt)).rejects.toMatchObject({
       status: 503,
@@ -278,13 +269,7 @@ describe('RFC 7662 introspection', () => {
     await expect(run(uncached)).resolves.toMatchObject({ subject: 'user-1' })
     await expect(run(uncached)).resolves.toMatchObject({ subject: 'user-1' })
     expect(requests).toHaveLength(2)
-    const jwt = await sign(key, {
-      iss: origin,
-      aud: 'api',
-      sub: 'user-1',
-      iat: now(),
-      exp: now() + 300,
-    })
+    const jwt = await userJwt()
     const online = authenticator({ tokens: 'all' }, { tokenCacheSize: 0 })
     await expect(run(online, jwt)).resolves.toMatchObject({ subject: 'user-1' })
     expect(requests).toHaveLength(1)

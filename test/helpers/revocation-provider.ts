@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { type ClientAuthMethod, type ClientMetadata } from 'oidc-provider'
+import { MemoryAdapter } from '../../src/testing/oidc-provider.js'
 
 /**
  * A real oidc-provider for the revocation tests: opaque and JWT access tokens, RFC 7662
@@ -34,52 +35,6 @@ export interface RevocationProvider {
   /** Signs a logout token with the provider's own key, for hostile-token tests. */
   readonly signingKey: JWK
   close(): Promise<void>
-}
-
-const storage = new Map<string, { value: unknown; expiresAt: number }>()
-class MemoryAdapter {
-  constructor(private readonly model: string) {}
-  private key(id: string) {
-    return `${this.model}:${id}`
-  }
-  async upsert(id: string, value: unknown, expiresIn?: number) {
-    storage.set(this.key(id), {
-      value,
-      expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
-    })
-    const grantId = (value as { grantId?: string }).grantId
-    if (grantId) storage.set(`grant:${grantId}:${this.key(id)}`, { value: id, expiresAt: Infinity })
-  }
-  async find(id: string) {
-    const entry = storage.get(this.key(id))
-    if (!entry || entry.expiresAt < Date.now()) return undefined
-    return entry.value as never
-  }
-  async findByUserCode() {
-    return undefined
-  }
-  async findByUid(uid: string) {
-    for (const [key, entry] of storage) {
-      if (key.startsWith(`${this.model}:`) && (entry.value as { uid?: string }).uid === uid)
-        return entry.value as never
-    }
-    return undefined
-  }
-  async consume(id: string) {
-    const entry = storage.get(this.key(id))
-    if (entry) (entry.value as { consumed?: number }).consumed = Math.floor(Date.now() / 1000)
-  }
-  async destroy(id: string) {
-    storage.delete(this.key(id))
-  }
-  async revokeByGrantId(grantId: string) {
-    for (const key of [...storage.keys()]) {
-      if (key.startsWith(`grant:${grantId}:`)) {
-        storage.delete(key.slice(`grant:${grantId}:`.length))
-        storage.delete(key)
-      }
-    }
-  }
 }
 
 function cookieHeader(jar: Map<string, string>): string {
