@@ -40,6 +40,8 @@ const { values } = parseArgs({
     replicas: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '1.5' },
     connections: { type: 'string', default: '32' },
+    // A subset, e.g. `floor,oidc-guard` for issue 10 alone (more replicas in the same time).
+    contenders: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS-paired.md' },
   },
 })
@@ -62,6 +64,18 @@ const CONTENDERS = {
 } as const
 type Short = keyof typeof CONTENDERS
 
+// The contenders this run starts: the floor always (the A/A row and every chain of ratios lead
+// back to it), then those asked for, in the table's order.
+const chosen: readonly Short[] = (() => {
+  const all = Object.keys(CONTENDERS) as Short[]
+  if (values.contenders === undefined) return all
+  const asked = values.contenders.split(',').map((name) => name.trim())
+  const unknown = asked.filter((name) => !all.includes(name as Short))
+  if (unknown.length > 0)
+    throw new Error(`--contenders: unknown ${unknown.join(', ')}; known: ${all.join(', ')}`)
+  return all.filter((short) => short === 'floor' || asked.includes(short))
+})()
+
 /** A row of the ratio table: the reference's CPU per request over the subject's (≈ req/s ratio). */
 interface Comparison {
   readonly row: string
@@ -71,7 +85,7 @@ interface Comparison {
 }
 
 const entries = DENYLIST_ENTRIES.toLocaleString('en')
-const COMPARISONS: readonly Comparison[] = [
+const ALL_COMPARISONS: readonly Comparison[] = [
   {
     row: '**oidc-guard ÷ floor** (issue 10)',
     subject: 'oidc-guard',
@@ -97,6 +111,11 @@ const COMPARISONS: readonly Comparison[] = [
     target: 0.95,
   },
 ]
+
+// Only the rows whose two contenders run.
+const COMPARISONS = ALL_COMPARISONS.filter(
+  ({ subject, reference }) => chosen.includes(subject) && chosen.includes(reference),
+)
 
 interface Server {
   readonly short: Short
@@ -242,7 +261,7 @@ async function benchFramework(
   tokensFor: Record<TokenMode, string[]>,
   redisUrl: string,
 ): Promise<{ samples: Samples; pinned: boolean }> {
-  const shorts = Object.keys(CONTENDERS) as Short[]
+  const shorts = chosen
   const samples: Samples = { windows: new Map(), ratios: new Map(), aa: new Map(), busy: new Map() }
   for (const mode of modes) {
     samples.windows.set(mode, new Map(shorts.map((short) => [short, []])))
@@ -306,6 +325,14 @@ async function benchFramework(
             (c) => `${c.subject} ÷ ${c.reference} ${(ratios.get(c.row)?.at(-1) ?? 0).toFixed(3)}`,
           ).join(', ')}`,
         )
+        // Every process's figure, sorted: a bimodal list shows processes in a slow mode.
+        for (const [short, list] of cpuOf)
+          log(
+            `    ${short}: ${[...list]
+              .sort((a, b) => a - b)
+              .map((v) => v.toFixed(1))
+              .join(' ')}`,
+          )
       }
     }
   } finally {
@@ -391,7 +418,7 @@ const report = [
   `- Command: \`${command}\` (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
   `- Date: ${new Date().toISOString()}`,
   `- Node ${process.version}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, a shared VM; ${pinned ? 'servers pinned to CPU 1, autocannon to CPU 0 (taskset)' : 'not pinned (taskset unavailable)'}.`,
-  `- Per framework, ${replicas} fresh processes per contender (${replicas * Object.keys(CONTENDERS).length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.`,
+  `- Per framework, ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.`,
   '- The floor: authenticate + scope guard written the least costly way (a `Map` keyed by the raw token, scopes in a `Set`, no bounds, no events; bench/contenders.ts). "+ OTel": oidc-guard/otel over the OpenTelemetry SDK with exporters that drop everything, metrics collected every 100 ms (bench/otel-sdk.ts). "+ denylist": 10,000 entries of every kind (7,000 jti, 2,000 sub, 900 sid, 100 clients), none matching; the Redis one is fed by a real redis-server through `oidc-guard/redis`, so its request path reads the same in-memory view, with no Redis round trip.',
   '',
   ...sections,
