@@ -261,17 +261,16 @@ async function benchFramework(
   tokensFor: Record<TokenMode, string[]>,
   redisUrl: string,
 ): Promise<{ samples: Samples; pinned: boolean }> {
-  const shorts = chosen
   const samples: Samples = { windows: new Map(), ratios: new Map(), aa: new Map(), busy: new Map() }
   for (const mode of modes) {
-    samples.windows.set(mode, new Map(shorts.map((short) => [short, []])))
+    samples.windows.set(mode, new Map(chosen.map((short) => [short, []])))
     samples.ratios.set(mode, new Map(COMPARISONS.map(({ row }) => [row, []])))
     samples.aa.set(mode, [])
     samples.busy.set(mode, [])
   }
   let pinned = true
   const plan = shuffled(
-    shorts.flatMap((short) =>
+    chosen.flatMap((short) =>
       Array.from({ length: replicas }, (_, replica) => ({ short, replica })),
     ),
   )
@@ -305,7 +304,7 @@ async function benchFramework(
         const { windows, busy } = await window(servers, tokensFor[mode])
         samples.busy.get(mode)?.push(busy)
         const byContender = samples.windows.get(mode) as Map<Short, Window[]>
-        const cpuOf = new Map<Short, number[]>(shorts.map((short) => [short, []]))
+        const cpuOf = new Map<Short, number[]>(chosen.map((short) => [short, []]))
         const floorHalves: [number[], number[]] = [[], []]
         servers.forEach(({ short, replica }, index) => {
           const measured = windows[index] as Window
