@@ -76,6 +76,19 @@ const chosen: readonly Short[] = (() => {
   return all.filter((short) => short === 'floor' || asked.includes(short))
 })()
 
+const entries = DENYLIST_ENTRIES.toLocaleString('en')
+
+// What the report says of each contender that needs saying; only those that ran are described.
+const CONTENDER_NOTES: Partial<Record<Short, string>> = {
+  floor:
+    'The floor: authenticate + scope guard written the least costly way (a `Map` keyed by the raw token, scopes in a `Set`, no bounds, no events; bench/contenders.ts).',
+  '+ OTel':
+    '"+ OTel": oidc-guard/otel over the OpenTelemetry SDK with exporters that drop everything, metrics collected every 100 ms (bench/otel-sdk.ts).',
+  '+ denylist': `"+ denylist": ${entries} entries of every kind (7,000 jti, 2,000 sub, 900 sid, 100 clients), none matching.`,
+  '+ Redis denylist':
+    '"+ Redis denylist": the same entries, fed by a real redis-server through `oidc-guard/redis`, so its request path reads the same in-memory view, with no Redis round trip.',
+}
+
 /** A row of the ratio table: the reference's CPU per request over the subject's (≈ req/s ratio). */
 interface Comparison {
   readonly row: string
@@ -84,7 +97,6 @@ interface Comparison {
   readonly target?: number
 }
 
-const entries = DENYLIST_ENTRIES.toLocaleString('en')
 const ALL_COMPARISONS: readonly Comparison[] = [
   {
     row: '**oidc-guard ÷ floor** (issue 10)',
@@ -419,7 +431,7 @@ const report = [
   `- Date: ${new Date().toISOString()}`,
   `- Node ${process.version}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, a shared VM; ${pinned ? 'servers pinned to CPU 1, autocannon to CPU 0 (taskset)' : 'not pinned (taskset unavailable)'}.`,
   `- Per framework, ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.`,
-  '- The floor: authenticate + scope guard written the least costly way (a `Map` keyed by the raw token, scopes in a `Set`, no bounds, no events; bench/contenders.ts). "+ OTel": oidc-guard/otel over the OpenTelemetry SDK with exporters that drop everything, metrics collected every 100 ms (bench/otel-sdk.ts). "+ denylist": 10,000 entries of every kind (7,000 jti, 2,000 sub, 900 sid, 100 clients), none matching; the Redis one is fed by a real redis-server through `oidc-guard/redis`, so its request path reads the same in-memory view, with no Redis round trip.',
+  `- ${chosen.flatMap((short) => CONTENDER_NOTES[short] ?? []).join(' ')}`,
   '',
   ...sections,
 ].join('\n')
