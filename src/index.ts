@@ -1,4 +1,8 @@
-export { createAuthenticator, type Authenticator } from './authenticator/authenticator.js'
+export {
+  authenticatorOf,
+  createAuthenticator,
+  type Authenticator,
+} from './authenticator/authenticator.js'
 export type { AuthenticatorStats } from './verify/verifier.js'
 export { formatChallenge } from './errors/challenge.js'
 export type { Decision } from './errors/decision.js'

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import {
   asGuard,
+  authenticatorOf,
   createAuthenticator,
   createBackchannelLogout,
   createResourceMetadata,
@@ -65,11 +66,13 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const authenticator = createAuthenticator(options)
   const middleware = (credentialsRequired?: boolean): RequestHandler =>
     function authenticateMiddleware(req, res, next) {
-      ;(req as TaggedRequest)[AUTHENTICATOR] = authenticator
       // Synchronous for a remembered token: no promise, no microtask on the hot path.
       authenticator.handle(
         req,
         (auth) => {
+          // Guards find the authenticator through the context (authenticatorOf): only a request
+          // let through without one carries it, so each request object gains one property.
+          if (auth === undefined) (req as TaggedRequest)[AUTHENTICATOR] = authenticator
           req.auth = auth
           next()
         },
@@ -94,12 +97,14 @@ export const getAuth = (req: Request): AuthContext | undefined =>
 /** Turns any core guard into route middleware that answers 403 on denial. */
 export function authorize(guard: Guard): GuardMiddleware {
   function guardMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const authenticator = (req as TaggedRequest)[AUTHENTICATOR]
+    const auth = req.auth
+    // A context no authenticator vouched for (set by other code) counts as no authenticate().
+    const authenticator = authenticatorOf(auth, (req as TaggedRequest)[AUTHENTICATOR])
     if (authenticator === undefined) {
       return next(new Error(`${guard.description} runs only after authenticate()`))
     }
     try {
-      authenticator.authorize(guard, req.auth, req)
+      authenticator.authorize(guard, auth, req)
     } catch (error) {
       return fail(authenticator, error, res, next)
     }

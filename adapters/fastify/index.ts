@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin'
 import {
   asGuard,
+  authenticatorOf,
   createAuthenticator,
   createBackchannelLogout,
   createResourceMetadata,
@@ -71,13 +72,16 @@ function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply,
 export function authorize(guard: Guard): AuthHook & Guard {
   function guardHook(request: FastifyRequest, reply: FastifyReply, done: Done) {
     const authRequest = (request as TaggedRequest)[REQUEST]
-    if (authRequest == null) {
+    const auth = request.auth
+    // A context no authenticator vouched for (set by other code) counts as no authenticate.
+    const authenticator = authenticatorOf(auth, authRequest?.authenticator)
+    if (authRequest == null || authenticator === undefined) {
       return done(new Error(`${guard.description} runs only after fastify.authenticate`))
     }
     try {
-      authRequest.authenticator.authorize(guard, request.auth, authRequest)
+      authenticator.authorize(guard, auth, authRequest)
     } catch (error) {
-      return fail(authRequest.authenticator, error, reply, done)
+      return fail(authenticator, error, reply, done)
     }
     done()
   }

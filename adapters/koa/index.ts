@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import {
   asGuard,
+  authenticatorOf,
   createAuthenticator,
   createBackchannelLogout,
   createResourceMetadata,
@@ -103,13 +104,16 @@ export const getAuth = (ctx: Context): AuthContext | undefined =>
 export function authorize(guard: Guard): GuardMiddleware {
   function guardMiddleware(ctx: Context, next: Next) {
     const request = (ctx.state as TaggedState)[REQUEST]
-    if (request === undefined) {
+    const auth = ctx.state.auth
+    // A context no authenticator vouched for (set by other code) counts as no authenticate().
+    const authenticator = authenticatorOf(auth, request?.authenticator)
+    if (request === undefined || authenticator === undefined) {
       return Promise.reject(new Error(`${guard.description} runs only after authenticate()`))
     }
     try {
-      request.authenticator.authorize(guard, ctx.state.auth, request)
+      authenticator.authorize(guard, auth, request)
     } catch (error) {
-      return Promise.resolve(fail(request.authenticator, error, ctx))
+      return Promise.resolve(fail(authenticator, error, ctx))
     }
     return next()
   }

@@ -95,6 +95,27 @@ export interface Authenticator {
   close(): void
 }
 
+// Which authenticator vouched for a context. A guard reaches its authenticator (options, hooks,
+// realm) through the context it evaluates, so an adapter stores nothing on the request but the
+// context: on Express, a second property added to every request object cost about 3% of the
+// whole request (bench/FLOOR-GAP.md, section 5). It also means a guard never evaluates a context
+// that no authenticator produced, such as one another middleware put in `req.auth`.
+const VOUCHED = new WeakMap<AuthContext, Authenticator>()
+
+/**
+ * The authenticator a guard answers with: the one that produced `auth`, or, for a request let
+ * through without a context (optional authentication, no token), `passedBy`, the one that let
+ * it through. `undefined` for a context made elsewhere (by hand, or by another library writing
+ * the same request field) or when no authenticator ran: the guard must fail closed.
+ * @example const authenticator = authenticatorOf(req.auth) // undefined: not ours, refuse
+ */
+export function authenticatorOf(
+  auth: AuthContext | undefined,
+  passedBy?: Authenticator,
+): Authenticator | undefined {
+  return auth === undefined ? passedBy : VOUCHED.get(auth)
+}
+
 /**
  * Builds an authenticator from options, validated now: a bad option throws a
  * `ConfigurationError` at startup. No I/O happens until the first request.
@@ -237,16 +258,27 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
       throw error
     }
-    if (!(result instanceof Promise))
+    if (!(result instanceof Promise)) {
+      vouch(result)
       return observed ? reportSuccess(request, started, result) : result
+    }
     return result.then(
-      observed ? (auth) => reportSuccess(request, started, auth) : undefined,
+      (auth) => {
+        vouch(auth)
+        return observed ? reportSuccess(request, started, auth) : auth
+      },
       (error: unknown) => {
         binding.decorate(error, scheme)
         if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
         throw error
       },
     )
+  }
+
+  // A remembered context was vouched for when first made; a synchronous step may still make a
+  // new one (a permission grant merged afresh), so the check runs on every answer: a map lookup.
+  function vouch(auth: AuthContext): void {
+    if (VOUCHED.get(auth) !== authenticator) VOUCHED.set(auth, authenticator)
   }
 
   // A denial: 403, or 401 when a stronger login (RFC 9470 §3) or a DPoP-bound token would do.
@@ -259,7 +291,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     return binding.decorate(new InsufficientScopeError(decision, { realm }), scheme)
   }
 
-  return {
+  const authenticator: Authenticator = {
     options,
     resolve,
     handle(request, onAuth, onError, credentialsRequired) {
@@ -319,6 +351,7 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (typeof detach === 'function') detach()
     },
   }
+  return authenticator
 }
 
 /** What Express and Koa `authenticate()` middleware carries besides being middleware. */

@@ -82,6 +82,42 @@ describe('Express adapter', () => {
     expect(seen?.message).toBe('requireScope(orders:read) runs only after authenticate()')
   })
 
+  it('a guard refuses a req.auth that no authenticator produced, even after authenticate()', async () => {
+    const app = express()
+    const forge = (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+      // Another middleware (or library) writing the same field, with the scope the route wants.
+      if (req.auth) req.auth = Object.freeze({ ...req.auth, scopes: ['orders:write'] })
+      else req.auth = { scopes: ['orders:write'] } as never
+      next()
+    }
+    const handler = (_req: express.Request, res: express.Response) =>
+      void res.json({ leaked: true })
+    const guard = onExpress.requireScope('orders:write')
+    app.get('/after', onExpress.authenticate(options), forge, guard, handler)
+    app.get('/without', forge, guard, handler)
+    app.get('/optional', onExpress.authenticate(options).optional, guard, handler)
+    const seen: string[] = []
+    app.use(
+      (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        seen.push(error.message)
+        res.status(500).json({ error: 'server_error' })
+      },
+    )
+    for (const path of ['/after', '/without']) {
+      const response = await request(app).get(path).set('Authorization', `Bearer ${token}`)
+      expect(response.status).toBe(500)
+      expect(response.body).toEqual({ error: 'server_error' })
+    }
+    expect(seen).toEqual([
+      'requireScope(orders:write) runs only after authenticate()',
+      'requireScope(orders:write) runs only after authenticate()',
+    ])
+    // Optional authentication without a token: the guard still answers 401 from its authenticator.
+    const anonymous = await request(app).get('/optional')
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="api"')
+  })
+
   it('adapter guards are core guards too, and compose with core guards', async () => {
     const guard = onExpress.anyOf(onExpress.requireScope('orders:write'), requireRole('editor'))
     expect(guard.description).toBe('anyOf(requireScope(orders:write), requireRole(editor))')
@@ -178,6 +214,29 @@ describe('Koa adapter', () => {
       .set('Authorization', `Bearer ${token}`)
     expect(response.status).toBe(500)
     expect(response.text).toBe('Internal Server Error')
+  })
+
+  it('a guard refuses a ctx.state.auth that no authenticator produced, even after authenticate()', async () => {
+    const app = new Koa()
+    app.silent = true
+    const errors: string[] = []
+    app.on('error', (error: Error) => errors.push(error.message))
+    app.use(onKoa.authenticate(options))
+    app.use((ctx, next) => {
+      // Another middleware writing the same field, with the role the route wants.
+      ctx.state.auth = Object.freeze({ ...(ctx.state.auth as object), roles: ['admin'] }) as never
+      return next()
+    })
+    app.use(onKoa.requireRole('admin'))
+    app.use((ctx) => {
+      ctx.body = { leaked: true }
+    })
+    const response = await request(createServer(app.callback()))
+      .get('/')
+      .set('Authorization', `Bearer ${token}`)
+    expect(response.status).toBe(500)
+    expect(response.text).toBe('Internal Server Error')
+    expect(errors).toEqual(['requireRole(admin) runs only after authenticate()'])
   })
 
   it('reads a form-body token parsed by a body parser that ran first', async () => {
@@ -360,6 +419,36 @@ describe('Fastify adapter', () => {
     })
     expect(response.statusCode).toBe(500)
     expect(response.body).not.toContain('leaked')
+    await app.close()
+  })
+
+  it('a guard refuses a request.auth that no authenticator produced, even after authenticate', async () => {
+    const app = await build()
+    const errors: string[] = []
+    app.setErrorHandler((error, _request, reply) => {
+      errors.push((error as Error).message)
+      return reply.code(500).send({ error: 'server_error' })
+    })
+    app.get(
+      '/orders',
+      {
+        onRequest: app.authenticate,
+        preValidation: (request, _reply, done) => {
+          // Another hook writing the same field, with the role the route wants.
+          request.auth = Object.freeze({ ...(request.auth as object), roles: ['admin'] }) as never
+          done()
+        },
+        preHandler: onFastify.requireRole('admin'),
+      },
+      async () => ({ leaked: true }),
+    )
+    const response = await app.inject({
+      url: '/orders',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(response.statusCode).toBe(500)
+    expect(response.body).not.toContain('leaked')
+    expect(errors).toEqual(['requireRole(admin) runs only after fastify.authenticate'])
     await app.close()
   })
 

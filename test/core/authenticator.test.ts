@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
+  authenticatorOf,
   createAuthenticator,
   InsufficientScopeError,
   InvalidRequestError,
@@ -8,6 +9,7 @@ import {
   requireRole,
   requireScope,
   type SingleIssuerOptions,
+  type AuthContext,
   type AuthRequest,
   type DecisionEvent,
 } from 'oidc-guard'
@@ -417,6 +419,20 @@ describe('authorize()', () => {
   it('parses an empty scope string as no scopes', async () => {
     const auth = await authenticator().authenticate(bearer(await sign(rsa, own({ scope: '' }))))
     expect(auth?.scopes).toEqual([])
+  })
+})
+
+describe('authenticatorOf()', () => {
+  it('names the authenticator that produced a context, and none for a context made elsewhere', async () => {
+    const [one, two] = [authenticator(), authenticator()]
+    const token = await sign(rsa, own())
+    const fromOne = (await one.authenticate(bearer(token))) as AuthContext
+    const fromTwo = (await two.authenticate(bearer(token))) as AuthContext
+    expect(authenticatorOf(fromOne)).toBe(one)
+    expect(authenticatorOf(fromTwo)).toBe(two)
+    // A cache hit answers with the context vouched for when it was made.
+    expect(one.resolve(bearer(token))).toBe(fromOne)
+    expect(authenticatorOf(Object.freeze({ ...fromOne }))).toBeUndefined()
   })
 })
 
