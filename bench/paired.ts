@@ -424,8 +424,15 @@ try {
   await host.close()
 }
 
+// The title names only what ran (a `--contenders oidc-guard` run measures no OTel or denylist).
+const title = [
+  'oidc-guard against the floor',
+  ...(chosen.includes('+ OTel') ? ['with OpenTelemetry'] : []),
+  ...(chosen.some((short) => short.includes('denylist')) ? ['with a denylist'] : []),
+].join(', ')
+
 const report = [
-  '# The cached path, side by side: oidc-guard against the floor, with OpenTelemetry, with a denylist',
+  `# The cached path, side by side: ${title}`,
   '',
   `- Command: \`${command}\` (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
   `- Date: ${new Date().toISOString()}`,
