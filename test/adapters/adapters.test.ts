@@ -202,31 +202,13 @@ describe('Koa adapter', () => {
     expect(response.text).toBe('The access token lacks the required scope')
   })
 
-  it('a guard without authenticate() fails closed with 500', async () => {
-    const app = new Koa()
-    app.silent = true
-    app.use(onKoa.requireRole('admin'))
-    app.use((ctx) => {
-      ctx.body = { leaked: true }
-    })
-    const response = await request(createServer(app.callback()))
-      .get('/')
-      .set('Authorization', `Bearer ${token}`)
-    expect(response.status).toBe(500)
-    expect(response.text).toBe('Internal Server Error')
-  })
-
-  it('a guard refuses a ctx.state.auth that no authenticator produced, even after authenticate()', async () => {
+  // `before`, then requireRole('admin'), then a handler that must never run: a 500 naming the guard.
+  async function refusedOnKoa(...before: Koa.Middleware[]) {
     const app = new Koa()
     app.silent = true
     const errors: string[] = []
     app.on('error', (error: Error) => errors.push(error.message))
-    app.use(onKoa.authenticate(options))
-    app.use((ctx, next) => {
-      // Another middleware writing the same field, with the role the route wants.
-      ctx.state.auth = Object.freeze({ ...(ctx.state.auth as object), roles: ['admin'] }) as never
-      return next()
-    })
+    for (const middleware of before) app.use(middleware)
     app.use(onKoa.requireRole('admin'))
     app.use((ctx) => {
       ctx.body = { leaked: true }
@@ -237,7 +219,16 @@ describe('Koa adapter', () => {
     expect(response.status).toBe(500)
     expect(response.text).toBe('Internal Server Error')
     expect(errors).toEqual(['requireRole(admin) runs only after authenticate()'])
-  })
+  }
+
+  it('a guard without authenticate() fails closed with 500', () => refusedOnKoa())
+
+  it('a guard refuses a ctx.state.auth that no authenticator produced, even after authenticate()', () =>
+    refusedOnKoa(onKoa.authenticate(options), (ctx, next) => {
+      // Another middleware writing the same field, with the role the route wants.
+      ctx.state.auth = Object.freeze({ ...(ctx.state.auth as object), roles: ['admin'] }) as never
+      return next()
+    }))
 
   it('reads a form-body token parsed by a body parser that ran first', async () => {
     const app = new Koa<onKoa.AuthState>()
