@@ -1,5 +1,5 @@
 export {
-  authenticatorOf,
+  authenticatorForGuard,
   createAuthenticator,
   type Authenticator,
 } from './authenticator/authenticator.js'

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import fp from 'fastify-plugin'
 import {
   asGuard,
-  authenticatorOf,
+  authenticatorForGuard,
   createAuthenticator,
   createBackchannelLogout,
   createResourceMetadata,
@@ -71,15 +71,17 @@ function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply,
 /** Turns any core guard into a Fastify hook that answers 403 on denial. */
 export function authorize(guard: Guard): AuthHook & Guard {
   function guardHook(request: FastifyRequest, reply: FastifyReply, done: Done) {
-    const authRequest = (request as TaggedRequest)[REQUEST]
+    const authRequest = (request as TaggedRequest)[REQUEST] ?? undefined
     const auth = request.auth
-    // A context no authenticator vouched for (set by other code) counts as no authenticate.
-    const authenticator = authenticatorOf(auth, authRequest?.authenticator)
-    if (authRequest == null || authenticator === undefined) {
-      return done(new Error(`${guard.description} runs only after fastify.authenticate`))
-    }
+    const authenticator = authenticatorForGuard(
+      guard,
+      authRequest?.authenticator,
+      auth,
+      'fastify.authenticate',
+    )
+    if (authenticator instanceof Error) return done(authenticator)
     try {
-      authenticator.authorize(guard, auth, authRequest)
+      authenticator.authorize(guard, auth, authRequest as RequestView<FastifyRequest>)
     } catch (error) {
       return fail(authenticator, error, reply, done)
     }

@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import {
   asGuard,
-  authenticatorOf,
+  authenticatorForGuard,
   createAuthenticator,
   createBackchannelLogout,
   createResourceMetadata,
@@ -105,13 +105,15 @@ export function authorize(guard: Guard): GuardMiddleware {
   function guardMiddleware(ctx: Context, next: Next) {
     const request = (ctx.state as TaggedState)[REQUEST]
     const auth = ctx.state.auth
-    // A context no authenticator vouched for (set by other code) counts as no authenticate().
-    const authenticator = authenticatorOf(auth, request?.authenticator)
-    if (request === undefined || authenticator === undefined) {
-      return Promise.reject(new Error(`${guard.description} runs only after authenticate()`))
-    }
+    const authenticator = authenticatorForGuard(
+      guard,
+      request?.authenticator,
+      auth,
+      'authenticate()',
+    )
+    if (authenticator instanceof Error) return Promise.reject(authenticator)
     try {
-      authenticator.authorize(guard, auth, request)
+      authenticator.authorize(guard, auth, request as RequestView<Context>)
     } catch (error) {
       return Promise.resolve(fail(authenticator, error, ctx))
     }

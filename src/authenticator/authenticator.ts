@@ -71,6 +71,11 @@ export interface Authenticator {
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
+  /**
+   * Whether this authenticator produced the context (and answered with it): guards evaluate
+   * only such contexts, never one edited, built by hand, or produced by another authenticator.
+   */
+  vouchesFor(auth: AuthContext): boolean
   /** The denylist every request is checked against (the `denylist` option, or this one's own). */
   readonly denylist: Denylist
   /**
@@ -95,25 +100,27 @@ export interface Authenticator {
   close(): void
 }
 
-// Which authenticator vouched for a context. A guard reaches its authenticator (options, hooks,
-// realm) through the context it evaluates, so an adapter stores nothing on the request but the
-// context: on Express, a second property added to every request object cost about 3% of the
-// whole request (bench/FLOOR-GAP.md, section 5). It also means a guard never evaluates a context
-// that no authenticator produced, such as one another middleware put in `req.auth`.
-const VOUCHED = new WeakMap<AuthContext, Authenticator>()
-
 /**
- * The authenticator a guard answers with: the one that produced `auth`, or, for a request let
- * through without a context (optional authentication, no token), `passedBy`, the one that let
- * it through. `undefined` for a context made elsewhere (by hand, or by another library writing
- * the same request field) or when no authenticator ran: the guard must fail closed.
- * @example const authenticator = authenticatorOf(req.auth) // undefined: not ours, refuse
+ * The authenticator a guard answers with, for adapters: the one `authenticate` recorded on this
+ * request. An Error (a server error: the route or the app is wrong, never a pass) when none ran
+ * on this request, or when the request's context is not one it produced (other code replaced
+ * it, or put there a context saved from another request).
+ * @param authenticateName how the adapter's authenticate step is named in the message
  */
-export function authenticatorOf(
+export function authenticatorForGuard(
+  guard: Guard,
+  authenticator: Authenticator | undefined,
   auth: AuthContext | undefined,
-  passedBy?: Authenticator,
-): Authenticator | undefined {
-  return auth === undefined ? passedBy : VOUCHED.get(auth)
+  authenticateName: string,
+): Authenticator | Error {
+  if (authenticator === undefined)
+    return new Error(`${guard.description} runs only after ${authenticateName}`)
+  if (auth !== undefined && !authenticator.vouchesFor(auth))
+    return new Error(
+      `${guard.description}: the request's AuthContext is not the one ${authenticateName} ` +
+        'produced (replaced or edited by other code; add data with the permissions option)',
+    )
+  return authenticator
 }
 
 /**
@@ -258,15 +265,10 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
       throw error
     }
-    if (!(result instanceof Promise)) {
-      vouch(result)
-      return observed ? reportSuccess(request, started, result) : result
-    }
+    if (!(result instanceof Promise))
+      return vouch(observed ? reportSuccess(request, started, result) : result)
     return result.then(
-      (auth) => {
-        vouch(auth)
-        return observed ? reportSuccess(request, started, auth) : auth
-      },
+      observed ? (auth) => vouch(reportSuccess(request, started, auth)) : vouch,
       (error: unknown) => {
         binding.decorate(error, scheme)
         if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
@@ -275,10 +277,13 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     )
   }
 
-  // A remembered context was vouched for when first made; a synchronous step may still make a
-  // new one (a permission grant merged afresh), so the check runs on every answer: a map lookup.
-  function vouch(auth: AuthContext): void {
-    if (VOUCHED.get(auth) !== authenticator) VOUCHED.set(auth, authenticator)
+  // The contexts this authenticator answered with. A remembered one was added when first made,
+  // but a synchronous step may still make a new one (a permission grant merged afresh), so every
+  // answer is added: a lookup when already there, no allocation.
+  const produced = new WeakSet<AuthContext>()
+  function vouch(auth: AuthContext): AuthContext {
+    produced.add(auth)
+    return auth
   }
 
   // A denial: 403, or 401 when a stronger login (RFC 9470 §3) or a DPoP-bound token would do.
@@ -291,9 +296,10 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
     return binding.decorate(new InsufficientScopeError(decision, { realm }), scheme)
   }
 
-  const authenticator: Authenticator = {
+  return {
     options,
     resolve,
+    vouchesFor: (auth) => produced.has(auth),
     handle(request, onAuth, onError, credentialsRequired) {
       let result: AuthContext | undefined | Promise<AuthContext | undefined>
       try {
@@ -351,7 +357,6 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       if (typeof detach === 'function') detach()
     },
   }
-  return authenticator
 }
 
 /** What Express and Koa `authenticate()` middleware carries besides being middleware. */

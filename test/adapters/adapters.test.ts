@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ConfigurationError,
   requireRole,
+  type AuthContext,
   type AuthenticateOptions,
   type DecisionEvent,
 } from 'oidc-guard'
@@ -82,20 +83,47 @@ describe('Express adapter', () => {
     expect(seen?.message).toBe('requireScope(orders:read) runs only after authenticate()')
   })
 
-  it('a guard refuses a req.auth that no authenticator produced, even after authenticate()', async () => {
+  it('a guard evaluates only the context authenticate() produced for this very request', async () => {
     const app = express()
-    const forge = (req: express.Request, _res: express.Response, next: express.NextFunction) => {
-      // Another middleware (or library) writing the same field, with the scope the route wants.
-      if (req.auth) req.auth = Object.freeze({ ...req.auth, scopes: ['orders:write'] })
-      else req.auth = { scopes: ['orders:write'] } as never
-      next()
-    }
+    const auth = onExpress.authenticate(options)
+    const guard = onExpress.requireRole('editor')
     const handler = (_req: express.Request, res: express.Response) =>
       void res.json({ leaked: true })
-    const guard = onExpress.requireScope('orders:write')
-    app.get('/after', onExpress.authenticate(options), forge, guard, handler)
-    app.get('/without', forge, guard, handler)
-    app.get('/optional', onExpress.authenticate(options).optional, guard, handler)
+    let saved: AuthContext | undefined
+    app.get('/login', auth, (req, res) => {
+      saved = req.auth
+      res.json({})
+    })
+    const put =
+      (context: () => AuthContext | undefined) =>
+      (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+        req.auth = context()
+        next()
+      }
+    // Edited after authenticate(): another middleware (or library) writing the same field.
+    app.get(
+      '/edited',
+      auth,
+      put(() => Object.freeze({ ...saved!, roles: ['editor'] })),
+      guard,
+      handler,
+    )
+    // A genuine context, saved from another request, on a route without authenticate().
+    app.get(
+      '/reused',
+      put(() => saved),
+      guard,
+      handler,
+    )
+    // Cleared after authenticate(): no context, so 401 like a request without a token.
+    app.get(
+      '/cleared',
+      auth,
+      put(() => undefined),
+      guard,
+      handler,
+    )
+    app.get('/optional', auth.optional, guard, handler)
     const seen: string[] = []
     app.use(
       (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -103,19 +131,24 @@ describe('Express adapter', () => {
         res.status(500).json({ error: 'server_error' })
       },
     )
-    for (const path of ['/after', '/without']) {
-      const response = await request(app).get(path).set('Authorization', `Bearer ${token}`)
+    const bearer = `Bearer ${token}`
+    await request(app).get('/login').set('Authorization', bearer).expect(200)
+    expect(saved?.roles).toEqual(['editor'])
+    for (const path of ['/edited', '/reused']) {
+      const response = await request(app).get(path).set('Authorization', bearer)
       expect(response.status).toBe(500)
       expect(response.body).toEqual({ error: 'server_error' })
     }
     expect(seen).toEqual([
-      'requireScope(orders:write) runs only after authenticate()',
-      'requireScope(orders:write) runs only after authenticate()',
+      "requireRole(editor): the request's AuthContext is not the one authenticate() produced " +
+        '(replaced or edited by other code; add data with the permissions option)',
+      'requireRole(editor) runs only after authenticate()',
     ])
-    // Optional authentication without a token: the guard still answers 401 from its authenticator.
-    const anonymous = await request(app).get('/optional')
-    expect(anonymous.status).toBe(401)
-    expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="api"')
+    for (const path of ['/cleared', '/optional']) {
+      const response = await request(app).get(path)
+      expect(response.status).toBe(401)
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="api"')
+    }
   })
 
   it('adapter guards are core guards too, and compose with core guards', async () => {
@@ -203,7 +236,7 @@ describe('Koa adapter', () => {
   })
 
   // `before`, then requireRole('admin'), then a handler that must never run: a 500 naming the guard.
-  async function refusedOnKoa(...before: Koa.Middleware[]) {
+  async function refusedOnKoa(message: string, ...before: Koa.Middleware[]) {
     const app = new Koa()
     app.silent = true
     const errors: string[] = []
@@ -218,17 +251,23 @@ describe('Koa adapter', () => {
       .set('Authorization', `Bearer ${token}`)
     expect(response.status).toBe(500)
     expect(response.text).toBe('Internal Server Error')
-    expect(errors).toEqual(['requireRole(admin) runs only after authenticate()'])
+    expect(errors).toEqual([message])
   }
 
-  it('a guard without authenticate() fails closed with 500', () => refusedOnKoa())
+  it('a guard without authenticate() fails closed with 500', () =>
+    refusedOnKoa('requireRole(admin) runs only after authenticate()'))
 
   it('a guard refuses a ctx.state.auth that no authenticator produced, even after authenticate()', () =>
-    refusedOnKoa(onKoa.authenticate(options), (ctx, next) => {
-      // Another middleware writing the same field, with the role the route wants.
-      ctx.state.auth = Object.freeze({ ...(ctx.state.auth as object), roles: ['admin'] }) as never
-      return next()
-    }))
+    refusedOnKoa(
+      "requireRole(admin): the request's AuthContext is not the one authenticate() produced " +
+        '(replaced or edited by other code; add data with the permissions option)',
+      onKoa.authenticate(options),
+      (ctx, next) => {
+        // Another middleware writing the same field, with the role the route wants.
+        ctx.state.auth = Object.freeze({ ...(ctx.state.auth as object), roles: ['admin'] }) as never
+        return next()
+      },
+    ))
 
   it('reads a form-body token parsed by a body parser that ran first', async () => {
     const app = new Koa<onKoa.AuthState>()
@@ -439,7 +478,10 @@ describe('Fastify adapter', () => {
     })
     expect(response.statusCode).toBe(500)
     expect(response.body).not.toContain('leaked')
-    expect(errors).toEqual(['requireRole(admin) runs only after fastify.authenticate'])
+    expect(errors).toEqual([
+      "requireRole(admin): the request's AuthContext is not the one fastify.authenticate " +
+        'produced (replaced or edited by other code; add data with the permissions option)',
+    ])
     await app.close()
   })
 

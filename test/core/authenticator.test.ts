@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
-  authenticatorOf,
   createAuthenticator,
   InsufficientScopeError,
   InvalidRequestError,
@@ -422,17 +421,17 @@ describe('authorize()', () => {
   })
 })
 
-describe('authenticatorOf()', () => {
-  it('names the authenticator that produced a context, and none for a context made elsewhere', async () => {
+describe('vouchesFor()', () => {
+  it('is true only for a context this authenticator produced and answered with', async () => {
     const [one, two] = [authenticator(), authenticator()]
     const token = await sign(rsa, own())
     const fromOne = (await one.authenticate(bearer(token))) as AuthContext
     const fromTwo = (await two.authenticate(bearer(token))) as AuthContext
-    expect(authenticatorOf(fromOne)).toBe(one)
-    expect(authenticatorOf(fromTwo)).toBe(two)
-    // A cache hit answers with the context vouched for when it was made.
+    expect([one.vouchesFor(fromOne), one.vouchesFor(fromTwo)]).toEqual([true, false])
+    expect([two.vouchesFor(fromTwo), two.vouchesFor(fromOne)]).toEqual([true, false])
+    // A cache hit answers with the context vouched for when it was made; a copy is not it.
     expect(one.resolve(bearer(token))).toBe(fromOne)
-    expect(authenticatorOf(Object.freeze({ ...fromOne }))).toBeUndefined()
+    expect(one.vouchesFor(Object.freeze({ ...fromOne }))).toBe(false)
   })
 })
 
