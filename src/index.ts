@@ -1,6 +1,7 @@
 export {
   authenticatorForGuard,
   createAuthenticator,
+  type Authenticated,
   type Authenticator,
 } from './authenticator/authenticator.js'
 export type { AuthenticatorStats } from './verify/verifier.js'

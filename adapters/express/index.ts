@@ -9,6 +9,7 @@ import {
   isOidcGuardError,
   withAuthenticator,
   type AuthContext,
+  type Authenticated,
   type AuthenticatorHandle,
   type AuthenticateOptions,
   type Authenticator,
@@ -26,11 +27,11 @@ declare global {
   }
 }
 
-// Which authenticator let this request through: in `res.locals` (Express's per-request object,
-// invisible to templates under a symbol), not on `req`, where a second property besides
-// `req.auth` measured about 3% of a cached request (bench/FLOOR-GAP.md, section 5).
-const AUTHENTICATOR = Symbol('oidc-guard.authenticator')
-type Locals = { [AUTHENTICATOR]?: Authenticator }
+// Which authenticator let this request through, with which context: in `res.locals` (Express's
+// per-request object, invisible to templates under a symbol), not on `req`, where a second
+// property besides `req.auth` measured about 3% of a cached request (bench/FLOOR-GAP.md, §5).
+const AUTHENTICATED = Symbol('oidc-guard.authenticated')
+type Locals = { [AUTHENTICATED]?: Authenticated }
 const localsOf = (res: Response): Locals => (res.locals ??= Object.create(null)) as Locals
 
 /** A guard usable as Express route middleware, and still a guard for `allOf`/`anyOf`/`not`. */
@@ -74,7 +75,7 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       authenticator.handle(
         req,
         (auth) => {
-          localsOf(res)[AUTHENTICATOR] = authenticator
+          localsOf(res)[AUTHENTICATED] = { authenticator, auth }
           req.auth = auth
           next()
         },
@@ -100,8 +101,8 @@ export const getAuth = (req: Request): AuthContext | undefined =>
 export function authorize(guard: Guard): GuardMiddleware {
   function guardMiddleware(req: Request, res: Response, next: NextFunction): void {
     const auth = req.auth
-    const passedBy = (res.locals as Locals | undefined)?.[AUTHENTICATOR]
-    const authenticator = authenticatorForGuard(guard, passedBy, auth, 'authenticate()')
+    const recorded = (res.locals as Locals | undefined)?.[AUTHENTICATED]
+    const authenticator = authenticatorForGuard(guard, recorded, auth, 'authenticate()')
     if (authenticator instanceof Error) return next(authenticator)
     try {
       authenticator.authorize(guard, auth, req)

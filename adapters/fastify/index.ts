@@ -73,12 +73,7 @@ export function authorize(guard: Guard): AuthHook & Guard {
   function guardHook(request: FastifyRequest, reply: FastifyReply, done: Done) {
     const authRequest = (request as TaggedRequest)[REQUEST] ?? undefined
     const auth = request.auth
-    const authenticator = authenticatorForGuard(
-      guard,
-      authRequest?.authenticator,
-      auth,
-      'fastify.authenticate',
-    )
+    const authenticator = authenticatorForGuard(guard, authRequest, auth, 'fastify.authenticate')
     if (authenticator instanceof Error) return done(authenticator)
     try {
       authenticator.authorize(guard, auth, authRequest as RequestView<FastifyRequest>)
@@ -105,11 +100,13 @@ async function oidcGuardPlugin(fastify: FastifyInstance, opts: OidcGuardPluginOp
   const hook = (credentialsRequired?: boolean): AuthHook =>
     function authenticateHook(request, reply, done) {
       const authRequest = new FastifyRequestView(request, authenticator)
-      ;(request as TaggedRequest)[REQUEST] = authRequest
       // Synchronous for a remembered token: the hook completes without a promise.
       authenticator.handle(
         authRequest,
         (auth) => {
+          // Recorded only once let through: what a later guard checks the context against.
+          authRequest.auth = auth
+          ;(request as TaggedRequest)[REQUEST] = authRequest
           request.auth = auth
           done()
         },

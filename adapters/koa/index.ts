@@ -78,11 +78,13 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const middleware = (credentialsRequired?: boolean): Middleware =>
     function authenticateMiddleware(ctx: Context, next: Next) {
       const request = new KoaRequestView(ctx, authenticator)
-      ;(ctx.state as TaggedState)[REQUEST] = request
       // Synchronous for a remembered token: no extra promise on the hot path.
       return authenticator.handle<Promise<unknown> | void>(
         request,
         (auth) => {
+          // Recorded only once let through: what a later guard checks the context against.
+          request.auth = auth
+          ;(ctx.state as TaggedState)[REQUEST] = request
           ctx.state.auth = auth
           return next()
         },
@@ -105,12 +107,7 @@ export function authorize(guard: Guard): GuardMiddleware {
   function guardMiddleware(ctx: Context, next: Next) {
     const request = (ctx.state as TaggedState)[REQUEST]
     const auth = ctx.state.auth
-    const authenticator = authenticatorForGuard(
-      guard,
-      request?.authenticator,
-      auth,
-      'authenticate()',
-    )
+    const authenticator = authenticatorForGuard(guard, request, auth, 'authenticate()')
     if (authenticator instanceof Error) return Promise.reject(authenticator)
     try {
       authenticator.authorize(guard, auth, request as RequestView<Context>)

@@ -71,11 +71,6 @@ export interface Authenticator {
    * @throws MissingTokenError (401) without an AuthContext, InsufficientScopeError (403) on denial.
    */
   authorize(guard: Guard, auth: AuthContext | undefined, request: AuthRequest): Decision
-  /**
-   * Whether this authenticator produced the context (and answered with it): guards evaluate
-   * only such contexts, never one edited, built by hand, or produced by another authenticator.
-   */
-  vouchesFor(auth: AuthContext): boolean
   /** The denylist every request is checked against (the `denylist` option, or this one's own). */
   readonly denylist: Denylist
   /**
@@ -101,26 +96,35 @@ export interface Authenticator {
 }
 
 /**
- * The authenticator a guard answers with, for adapters: the one `authenticate` recorded on this
- * request. An Error (a server error: the route or the app is wrong, never a pass) when none ran
- * on this request, or when the request's context is not one it produced (other code replaced
- * it, or put there a context saved from another request).
+ * What an adapter records on a request that `authenticate` let through: by which authenticator,
+ * and the very context it gave this request (`undefined`: let through without a token).
+ */
+export interface Authenticated {
+  readonly authenticator: Authenticator
+  readonly auth: AuthContext | undefined
+}
+
+/**
+ * The authenticator a guard answers with, for adapters: the one recorded on this request. An
+ * Error (a server error: the route or the app is wrong, never a pass) when `authenticate` did
+ * not let this request through, or when the request's context is not, by identity, the one it
+ * gave this request (edited or replaced by other code, or saved from another request).
  * @param authenticateName how the adapter's authenticate step is named in the message
  */
 export function authenticatorForGuard(
   guard: Guard,
-  authenticator: Authenticator | undefined,
+  recorded: Authenticated | undefined,
   auth: AuthContext | undefined,
   authenticateName: string,
 ): Authenticator | Error {
-  if (authenticator === undefined)
+  if (recorded === undefined)
     return new Error(`${guard.description} runs only after ${authenticateName}`)
-  if (auth !== undefined && !authenticator.vouchesFor(auth))
+  if (auth !== recorded.auth)
     return new Error(
       `${guard.description}: the request's AuthContext is not the one ${authenticateName} ` +
-        'produced (replaced or edited by other code; add data with the permissions option)',
+        'gave it (replaced or edited by other code; add data with the permissions option)',
     )
-  return authenticator
+  return recorded.authenticator
 }
 
 /**
@@ -266,24 +270,15 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
       throw error
     }
     if (!(result instanceof Promise))
-      return vouch(observed ? reportSuccess(request, started, result) : result)
+      return observed ? reportSuccess(request, started, result) : result
     return result.then(
-      observed ? (auth) => vouch(reportSuccess(request, started, auth)) : vouch,
+      observed ? (auth) => reportSuccess(request, started, auth) : undefined,
       (error: unknown) => {
         binding.decorate(error, scheme)
         if (observed && isOidcGuardError(error)) reportFailure(request, started, error, token)
         throw error
       },
     )
-  }
-
-  // The contexts this authenticator answered with. A remembered one was added when first made,
-  // but a synchronous step may still make a new one (a permission grant merged afresh), so every
-  // answer is added: a lookup when already there, no allocation.
-  const produced = new WeakSet<AuthContext>()
-  function vouch(auth: AuthContext): AuthContext {
-    produced.add(auth)
-    return auth
   }
 
   // A denial: 403, or 401 when a stronger login (RFC 9470 §3) or a DPoP-bound token would do.
@@ -299,7 +294,6 @@ export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   return {
     options,
     resolve,
-    vouchesFor: (auth) => produced.has(auth),
     handle(request, onAuth, onError, credentialsRequired) {
       let result: AuthContext | undefined | Promise<AuthContext | undefined>
       try {

@@ -1,4 +1,5 @@
-import type { Authenticator } from './authenticator.js'
+import type { Authenticated, Authenticator } from './authenticator.js'
+import type { AuthContext } from '../verify/auth-context.js'
 import type { AuthRequest, HeaderValue, RequestSocket } from '../http/auth-request.js'
 
 /**
@@ -33,12 +34,17 @@ const own =
   (source: unknown): V =>
     (source as Record<string, V>)[name] as V
 
-/** The core's view of one framework request, carrying the authenticator that created it. */
-export interface RequestView<T> extends AuthRequest {
+/**
+ * The core's view of one framework request, carrying the authenticator that created it and,
+ * once it let the request through, the context it gave it (what guards check against).
+ */
+export interface RequestView<T> extends AuthRequest, Authenticated {
   /** The framework's own request (or context). */
   readonly source: T
   /** The authenticator that verified this request. */
   readonly authenticator: Authenticator
+  /** Set by the adapter when authentication let the request through. */
+  auth: AuthContext | undefined
 }
 
 /**
@@ -59,6 +65,7 @@ export function defineRequestView<T>(
   const readOriginalUrl = read.originalUrl ?? own<string | undefined>('originalUrl')
   const readSocket = read.socket ?? own<RequestSocket | undefined>('socket')
   return class FrameworkRequestView implements RequestView<T> {
+    auth: AuthContext | undefined = undefined
     constructor(
       readonly source: T,
       readonly authenticator: Authenticator,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import Router from '@koa/router'
 import express from 'express'
-import Fastify from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -115,6 +115,22 @@ describe('Express adapter', () => {
       guard,
       handler,
     )
+    // A saved context put on a request authenticate() let through without a token, or with
+    // another user's token (a revoked or expired token's context would pass the same way).
+    app.get(
+      '/optional-reused',
+      auth.optional,
+      put(() => saved),
+      guard,
+      handler,
+    )
+    app.get(
+      '/other-token',
+      auth,
+      put(() => saved),
+      guard,
+      handler,
+    )
     // Cleared after authenticate(): no context, so 401 like a request without a token.
     app.get(
       '/cleared',
@@ -134,15 +150,26 @@ describe('Express adapter', () => {
     const bearer = `Bearer ${token}`
     await request(app).get('/login').set('Authorization', bearer).expect(200)
     expect(saved?.roles).toEqual(['editor'])
-    for (const path of ['/edited', '/reused']) {
-      const response = await request(app).get(path).set('Authorization', bearer)
+    const other = await sign(key, claims({ iss: jwks.issuer, sub: 'user-2' }))
+    for (const [path, authorization] of [
+      ['/edited', bearer],
+      ['/reused', bearer],
+      ['/optional-reused', undefined],
+      ['/other-token', `Bearer ${other}`],
+    ] as const) {
+      const call = request(app).get(path)
+      const response = await (authorization ? call.set('Authorization', authorization) : call)
       expect(response.status).toBe(500)
       expect(response.body).toEqual({ error: 'server_error' })
     }
+    const replaced =
+      "requireRole(editor): the request's AuthContext is not the one authenticate() gave it " +
+      '(replaced or edited by other code; add data with the permissions option)'
     expect(seen).toEqual([
-      "requireRole(editor): the request's AuthContext is not the one authenticate() produced " +
-        '(replaced or edited by other code; add data with the permissions option)',
+      replaced,
       'requireRole(editor) runs only after authenticate()',
+      replaced,
+      replaced,
     ])
     for (const path of ['/cleared', '/optional']) {
       const response = await request(app).get(path)
@@ -259,7 +286,7 @@ describe('Koa adapter', () => {
 
   it('a guard refuses a ctx.state.auth that no authenticator produced, even after authenticate()', () =>
     refusedOnKoa(
-      "requireRole(admin): the request's AuthContext is not the one authenticate() produced " +
+      "requireRole(admin): the request's AuthContext is not the one authenticate() gave it " +
         '(replaced or edited by other code; add data with the permissions option)',
       onKoa.authenticate(options),
       (ctx, next) => {
@@ -268,6 +295,40 @@ describe('Koa adapter', () => {
         return next()
       },
     ))
+
+  it('a guard refuses a context saved from another request, on a route that authenticated', async () => {
+    const auth = onKoa.authenticate(options)
+    let saved: AuthContext | undefined
+    const app = new Koa()
+    app.silent = true
+    const errors: string[] = []
+    app.on('error', (error: Error) => errors.push(error.message))
+    const router = new Router()
+    router.get('/login', auth, (ctx) => {
+      saved = ctx.state.auth
+      ctx.body = {}
+    })
+    const reuse: Koa.Middleware = (ctx, next) => {
+      ctx.state.auth = saved
+      return next()
+    }
+    const leak: Koa.Middleware = (ctx) => {
+      ctx.body = { leaked: true }
+    }
+    router.get('/optional', auth.optional, reuse, onKoa.requireRole('editor'), leak)
+    router.get('/other', auth, reuse, onKoa.requireRole('editor'), leak)
+    app.use(router.routes())
+    const server = createServer(app.callback())
+    await request(server).get('/login').set('Authorization', `Bearer ${token}`).expect(200)
+    const other = await sign(key, claims({ iss: jwks.issuer, sub: 'user-2' }))
+    expect((await request(server).get('/optional')).status).toBe(500)
+    const second = await request(server).get('/other').set('Authorization', `Bearer ${other}`)
+    expect(second.status).toBe(500)
+    const replaced =
+      "requireRole(editor): the request's AuthContext is not the one authenticate() gave it " +
+      '(replaced or edited by other code; add data with the permissions option)'
+    expect(errors).toEqual([replaced, replaced])
+  })
 
   it('reads a form-body token parsed by a body parser that ran first', async () => {
     const app = new Koa<onKoa.AuthState>()
@@ -480,8 +541,48 @@ describe('Fastify adapter', () => {
     expect(response.body).not.toContain('leaked')
     expect(errors).toEqual([
       "requireRole(admin): the request's AuthContext is not the one fastify.authenticate " +
-        'produced (replaced or edited by other code; add data with the permissions option)',
+        'gave it (replaced or edited by other code; add data with the permissions option)',
     ])
+    await app.close()
+  })
+
+  it('a guard refuses a context saved from another request, on routes that authenticated', async () => {
+    const app = await build()
+    const errors: string[] = []
+    app.setErrorHandler((error, _request, reply) => {
+      errors.push((error as Error).message)
+      return reply.code(500).send({ error: 'server_error' })
+    })
+    let saved: AuthContext | undefined
+    app.get('/login', { onRequest: app.authenticate }, async (request) => {
+      saved = request.auth
+      return {}
+    })
+    const reuse = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+      request.auth = saved
+      done()
+    }
+    const leak = async () => ({ leaked: true })
+    const guard = onFastify.requireRole('editor')
+    app.get(
+      '/optional',
+      { onRequest: app.authenticateOptional, preValidation: reuse, preHandler: guard },
+      leak,
+    )
+    app.get('/declared', { config: { auth: { role: 'editor' } }, preValidation: reuse }, leak)
+    await app.inject({ url: '/login', headers: { authorization: `Bearer ${token}` } })
+    const other = await sign(key, claims({ iss: jwks.issuer, sub: 'user-2' }))
+    expect((await app.inject({ url: '/optional' })).statusCode).toBe(500)
+    const declared = await app.inject({
+      url: '/declared',
+      headers: { authorization: `Bearer ${other}` },
+    })
+    expect(declared.statusCode).toBe(500)
+    expect(declared.body).not.toContain('leaked')
+    const replaced =
+      "requireRole(editor): the request's AuthContext is not the one fastify.authenticate " +
+      'gave it (replaced or edited by other code; add data with the permissions option)'
+    expect(errors).toEqual([replaced, replaced])
     await app.close()
   })
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
+  authenticatorForGuard,
   createAuthenticator,
   InsufficientScopeError,
   InvalidRequestError,
@@ -8,6 +9,7 @@ import {
   requireRole,
   requireScope,
   type SingleIssuerOptions,
+  type Authenticated,
   type AuthContext,
   type AuthRequest,
   type DecisionEvent,
@@ -421,17 +423,30 @@ describe('authorize()', () => {
   })
 })
 
-describe('vouchesFor()', () => {
-  it('is true only for a context this authenticator produced and answered with', async () => {
-    const [one, two] = [authenticator(), authenticator()]
+describe('authenticatorForGuard()', () => {
+  it('answers with the recorded authenticator only for the very context it gave the request', async () => {
+    const auth = authenticator()
+    const guard = requireScope('a')
     const token = await sign(rsa, own())
-    const fromOne = (await one.authenticate(bearer(token))) as AuthContext
-    const fromTwo = (await two.authenticate(bearer(token))) as AuthContext
-    expect([one.vouchesFor(fromOne), one.vouchesFor(fromTwo)]).toEqual([true, false])
-    expect([two.vouchesFor(fromTwo), two.vouchesFor(fromOne)]).toEqual([true, false])
-    // A cache hit answers with the context vouched for when it was made; a copy is not it.
-    expect(one.resolve(bearer(token))).toBe(fromOne)
-    expect(one.vouchesFor(Object.freeze({ ...fromOne }))).toBe(false)
+    const context = (await auth.authenticate(bearer(token))) as AuthContext
+    expect(authenticatorForGuard(guard, { authenticator: auth, auth: context }, context, 'x')).toBe(
+      auth,
+    )
+    expect(
+      authenticatorForGuard(guard, { authenticator: auth, auth: undefined }, undefined, 'x'),
+    ).toBe(auth)
+    const refused = (recorded: Authenticated | undefined, given: AuthContext | undefined) =>
+      (authenticatorForGuard(guard, recorded, given, 'authenticate()') as Error).message
+    expect(refused(undefined, context)).toBe('requireScope(a) runs only after authenticate()')
+    const replaced =
+      "requireScope(a): the request's AuthContext is not the one authenticate() gave it " +
+      '(replaced or edited by other code; add data with the permissions option)'
+    // An equal copy, a context put on a request let through without one, or one removed.
+    expect(refused({ authenticator: auth, auth: context }, Object.freeze({ ...context }))).toBe(
+      replaced,
+    )
+    expect(refused({ authenticator: auth, auth: undefined }, context)).toBe(replaced)
+    expect(refused({ authenticator: auth, auth: context }, undefined)).toBe(replaced)
   })
 })
 
