@@ -54,6 +54,18 @@ export interface AuthContext {
 
 const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const
 
+// The claims are the token's own JSON, frozen all the way down: the context is cached and shared
+// by every request carrying the token, so an edit made while serving one request (say to a
+// nested `org.tier`) must not reach the guards of the next. Once per verified token. A value
+// already frozen is not walked again (JSON has no cycles; this also ends any a mapping made).
+function freezeDeep<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) freezeDeep(member)
+  }
+  return value
+}
+
 /**
  * Builds the AuthContext once per verified token: scopes, roles and the rest are mapped here,
  * never per guard. Registered claims of the wrong type make the token invalid rather than
@@ -87,6 +99,6 @@ export function buildAuthContext(
     emailVerified: mapped.emailVerified,
     name: mapped.name,
     expiresAt: claims.exp as number,
-    claims: Object.freeze(claims),
+    claims: freezeDeep(claims),
   })
 }

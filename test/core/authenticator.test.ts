@@ -417,6 +417,23 @@ describe('authorize()', () => {
     ).toThrow(MissingTokenError)
   })
 
+  it('freezes nested claims: an edit while serving one request cannot reach the next', async () => {
+    const auth = authenticator()
+    const token = await sign(rsa, own({ org: { tier: 'free', teams: [{ id: 't1' }] } }))
+    const first = (await auth.authenticate(bearer(token))) as AuthContext
+    const org = first.claims.org as { tier: string; teams: { id: string }[] }
+    expect(() => {
+      org.tier = 'enterprise'
+    }).toThrow(TypeError)
+    expect(() => org.teams.push({ id: 't2' })).toThrow(TypeError)
+    expect(() => {
+      ;(org.teams[0] as { id: string }).id = 't9'
+    }).toThrow(TypeError)
+    const hit = auth.resolve(bearer(token)) as AuthContext
+    expect(hit).toBe(first)
+    expect(hit.claims.org).toEqual({ tier: 'free', teams: [{ id: 't1' }] })
+  })
+
   it('parses an empty scope string as no scopes', async () => {
     const auth = await authenticator().authenticate(bearer(await sign(rsa, own({ scope: '' }))))
     expect(auth?.scopes).toEqual([])
