@@ -71,7 +71,7 @@ function fail(authenticator: Authenticator, error: unknown, reply: FastifyReply,
 /** Turns any core guard into a Fastify hook that answers 403 on denial. */
 export function authorize(guard: Guard): AuthHook & Guard {
   function guardHook(request: FastifyRequest, reply: FastifyReply, done: Done) {
-    const authRequest = (request as TaggedRequest)[REQUEST] ?? undefined
+    const authRequest = (request as TaggedRequest)[REQUEST]
     const auth = request.auth
     const authenticator = authenticatorForGuard(guard, authRequest, auth, 'fastify.authenticate')
     if (authenticator instanceof Error) return done(authenticator)

@@ -105,7 +105,8 @@ export interface Authenticated {
 }
 
 /**
- * The authenticator a guard answers with, for adapters: the one recorded on this request. An
+ * The authenticator a guard answers with, for adapters: the one recorded on this request (`null`
+ * or `undefined`: none). An
  * Error (a server error: the route or the app is wrong, never a pass) when `authenticate` did
  * not let this request through, or when the request's context is not, by identity, the one it
  * gave this request (edited or replaced by other code, or saved from another request).
@@ -113,12 +114,11 @@ export interface Authenticated {
  */
 export function authenticatorForGuard(
   guard: Guard,
-  recorded: Authenticated | undefined,
+  recorded: Authenticated | null | undefined,
   auth: AuthContext | undefined,
   authenticateName: string,
 ): Authenticator | Error {
-  if (recorded === undefined)
-    return new Error(`${guard.description} runs only after ${authenticateName}`)
+  if (recorded == null) return new Error(`${guard.description} runs only after ${authenticateName}`)
   if (auth !== recorded.auth)
     return new Error(
       `${guard.description}: the request's AuthContext is not the one ${authenticateName} ` +

@@ -57,7 +57,7 @@ const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id', 'azp'] as const
 // The claims are the token's own JSON, frozen all the way down: the context is cached and shared
 // by every request carrying the token, so an edit made while serving one request (say to a
 // nested `org.tier`) must not reach the guards of the next. Once per verified token. A value
-// already frozen is not walked again (JSON has no cycles; this also ends any a mapping made).
+// already frozen is not walked again, so a cycle (JSON has none) cannot loop.
 function freezeDeep<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value)
