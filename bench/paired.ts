@@ -3,7 +3,7 @@
  * price of OpenTelemetry and of a denylist on it, measured so that a 3–5% difference stands out
  * of this shared machine's noise. Writes bench/RESULTS-paired.md.
  *
- *   --frameworks express,fastify,koa   --modes same,pool   --windows 2
+ *   --frameworks express,fastify,koa   --modes same,pool   --windows 2   --batches 1
  *   --replicas 8 --seconds 1.5 --connections 32 --out bench/RESULTS-paired.md
  *
  * Why not `npm run bench`: it loads one server after another, and on this VM the same server's
@@ -17,6 +17,10 @@
  * - takes, per window, the median of each contender's replicas (a slow process does not move
  *   it) and compares medians within the window; the A/A row compares two halves of the floor's
  *   replicas, which is what the method itself can resolve;
+ * - with `--batches N`, does all of that N times with fresh processes: a process keeps the speed
+ *   its start gave it (JIT and GC state, placement), ±10% between identical Express processes on
+ *   Node 20, so the processes, not the windows, are the sample that matters. Each batch is one
+ *   independent measurement of every ratio; the report gives their mean and its 95% interval;
  * - measures server CPU time per request (every thread, from the scheduler's nanosecond count):
  *   on a saturated CPU, throughput is its inverse (when the load generator sets the pace, a
  *   server that waits does fewer requests per wake-up: every contender alike).
@@ -30,13 +34,14 @@ import { startRedis } from '../src/testing/redis-server.js'
 import { DENYLIST_ENTRIES, type ContenderName } from './contenders.js'
 import { loadFixtures, startJwksHost } from './fixtures.js'
 import { load, ordersLoad, startContender, type TokenMode } from './http.js'
-import { median } from './stats.js'
+import { meanInterval, median } from './stats.js'
 
 const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,fastify,koa' },
     modes: { type: 'string', default: 'same,pool' },
     windows: { type: 'string', default: '2' },
+    batches: { type: 'string', default: '1' },
     replicas: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '1.5' },
     connections: { type: 'string', default: '32' },
@@ -49,6 +54,7 @@ type Framework = 'express' | 'fastify' | 'koa'
 const frameworks = (values.frameworks as string).split(',') as Framework[]
 const modes = (values.modes as string).split(',') as TokenMode[]
 const windowsPerMode = Number(values.windows)
+const batches = Number(values.batches)
 const replicas = Number(values.replicas)
 const seconds = Number(values.seconds)
 const connections = Number(values.connections)
@@ -268,11 +274,7 @@ interface Samples {
 // A process this much slower than its contender's median in the same window counts as slow.
 const SLOW = 1.15
 
-async function benchFramework(
-  framework: Framework,
-  tokensFor: Record<TokenMode, string[]>,
-  redisUrl: string | undefined,
-): Promise<{ samples: Samples; pinned: boolean }> {
+function emptySamples(): Samples {
   const samples: Samples = { windows: new Map(), ratios: new Map(), aa: new Map(), busy: new Map() }
   for (const mode of modes) {
     samples.windows.set(mode, new Map(chosen.map((short) => [short, []])))
@@ -280,6 +282,21 @@ async function benchFramework(
     samples.aa.set(mode, [])
     samples.busy.set(mode, [])
   }
+  return samples
+}
+
+/**
+ * One batch: fresh processes of every contender, warmed, then `windowsPerMode` windows per token
+ * mode, appended to `samples` (a batch's windows follow the previous batch's). False when the
+ * servers could not be pinned.
+ */
+async function benchBatch(
+  framework: Framework,
+  batch: number,
+  tokensFor: Record<TokenMode, string[]>,
+  redisUrl: string | undefined,
+  samples: Samples,
+): Promise<boolean> {
   let pinned = true
   const plan = shuffled(
     chosen.flatMap((short) =>
@@ -332,7 +349,7 @@ async function benchFramework(
             ?.push(median(cpuOf.get(reference) ?? []) / median(cpuOf.get(subject) ?? []))
         }
         log(
-          `  ${framework} ${mode} window ${pass + 1}/${windowsPerMode} (CPU busy ${busy.toFixed(2)}): A/A ${(samples.aa.get(mode)?.at(-1) ?? 0).toFixed(3)}, ${COMPARISONS.map(
+          `  ${framework} ${mode} batch ${batch + 1}/${batches}, window ${pass + 1}/${windowsPerMode} (CPU busy ${busy.toFixed(2)}): A/A ${(samples.aa.get(mode)?.at(-1) ?? 0).toFixed(3)}, ${COMPARISONS.map(
             (c) => `${c.subject} ÷ ${c.reference} ${(ratios.get(c.row)?.at(-1) ?? 0).toFixed(3)}`,
           ).join(', ')}`,
         )
@@ -352,7 +369,7 @@ async function benchFramework(
       child.kill()
     }
   }
-  return { samples, pinned }
+  return pinned
 }
 
 function tables(framework: Framework, samples: Samples): string {
@@ -366,7 +383,7 @@ function tables(framework: Framework, samples: Samples): string {
       '',
       `CPU 1 was busy in the servers ${(median(busy) * 100).toFixed(0)}% of each window (median).`,
       '',
-      `| contender | server CPU µs/req (median of ${replicas} processes × ${windowsPerMode} windows) | req/s of server CPU | slow processes (> ${SLOW}× the median) | failed (not 200, or no answer) |`,
+      `| contender | server CPU µs/req (median of ${replicas} processes × ${windowsPerMode} windows${batches > 1 ? ` × ${batches} batches` : ''}) | req/s of server CPU | slow processes (> ${SLOW}× the median) | failed (not 200, or no answer) |`,
       '| --- | ---: | ---: | ---: | ---: |',
     )
     for (const [short, list] of windows) {
@@ -382,12 +399,22 @@ function tables(framework: Framework, samples: Samples): string {
         `| ${short} | ${typical.toFixed(1)} | ${(1e6 / typical).toFixed(0)} | ${slow} of ${list.length} | ${list.reduce((sum, w) => sum + w.failures, 0)} |`,
       )
     }
-    const cell = (list: number[]) =>
-      `${mean(list).toFixed(3)} | ${list.map((value) => value.toFixed(3)).join(', ')}`
+    // Windows of one batch share their processes, so the interval is over batches' means.
+    const cell = (list: number[]) => {
+      const perBatch = Array.from({ length: batches }, (_, batch) =>
+        list.slice(batch * windowsPerMode, (batch + 1) * windowsPerMode),
+      )
+      const { mean: overall, halfWidth } = meanInterval(perBatch.map(mean))
+      const interval = Number.isNaN(halfWidth)
+        ? '–'
+        : `${(overall - halfWidth).toFixed(3)}–${(overall + halfWidth).toFixed(3)}`
+      const each = perBatch.map((windows) => windows.map((value) => value.toFixed(3)).join(', '))
+      return `${overall.toFixed(3)} | ${interval} | ${batches > 1 ? each.map((w) => `(${w})`).join(' ') : each[0]}`
+    }
     out.push(
       '',
-      "| ratio of medians (CPU/req of the reference ÷ the subject's ≈ req/s of the subject ÷ the reference) | mean over windows | each window | target |",
-      '| --- | ---: | ---: | ---: |',
+      "| ratio of medians (CPU/req of the reference ÷ the subject's ≈ req/s of the subject ÷ the reference) | mean | 95% interval of the mean (over batches) | each window (by batch) | target |",
+      '| --- | ---: | ---: | ---: | ---: |',
       `| A/A: the floor's odd replicas ÷ its even ones (what the method resolves) | ${cell(samples.aa.get(mode) as number[])} | – |`,
     )
     for (const { row, target } of COMPARISONS)
@@ -415,9 +442,10 @@ const startedAt = Date.now()
 try {
   for (const framework of frameworks) {
     log(`${framework}…`)
-    const result = await benchFramework(framework, tokensFor, redis?.url)
-    pinned = pinned && result.pinned
-    sections.push(tables(framework, result.samples))
+    const samples = emptySamples()
+    for (let batch = 0; batch < batches; batch++)
+      pinned = (await benchBatch(framework, batch, tokensFor, redis?.url, samples)) && pinned
+    sections.push(tables(framework, samples))
   }
 } finally {
   await redis?.close()
@@ -437,7 +465,7 @@ const report = [
   `- Command: \`${command}\` (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
   `- Date: ${new Date().toISOString()}`,
   `- Node ${process.version}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, a shared VM; ${pinned ? 'servers pinned to CPU 1, autocannon to CPU 0 (taskset)' : 'not pinned (taskset unavailable)'}.`,
-  `- Per framework, ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.`,
+  `- Per framework${batches > 1 ? `, ${batches} batches one after another, each of` : ','} ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.${batches > 1 ? " A batch's windows share its processes, so the interval is Student's t over the batches' means (each batch one independent draw of processes)." : ''}`,
   `- ${chosen.flatMap((short) => CONTENDER_NOTES[short] ?? []).join(' ')}`,
   '',
   ...sections,
