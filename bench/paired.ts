@@ -34,7 +34,7 @@ import { startRedis } from '../src/testing/redis-server.js'
 import { DENYLIST_ENTRIES, type ContenderName } from './contenders.js'
 import { loadFixtures, startJwksHost } from './fixtures.js'
 import { load, ordersLoad, startContender, type TokenMode } from './http.js'
-import { meanInterval, median } from './stats.js'
+import { mean, meanInterval, median } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -168,8 +168,6 @@ function shuffled<T>(list: readonly T[]): T[] {
   }
   return copy
 }
-
-const mean = (list: number[]) => list.reduce((sum, value) => sum + value, 0) / list.length
 
 // Each server runs alone for one turn, then the next (the others stopped with SIGSTOP): every
 // server has CPU 1 to itself, as in production, and turns are short enough that the machine's
