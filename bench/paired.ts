@@ -4,6 +4,7 @@
  * of this shared machine's noise. Writes bench/RESULTS-paired.md.
  *
  *   --frameworks express,fastify,koa   --modes same,pool   --windows 2   --batches 1
+ *   --lead-in-windows 1
  *   --replicas 8 --seconds 1.5 --connections 32 --out bench/RESULTS-paired.md
  *
  * Why not `npm run bench`: it loads one server after another, and on this VM the same server's
@@ -17,6 +18,8 @@
  * - takes, per window, the median of each contender's replicas (a slow process does not move
  *   it) and compares medians within the window; the A/A row compares two halves of the floor's
  *   replicas, which is what the method itself can resolve;
+ * - runs `--lead-in-windows` windows per mode after the warm-up and discards them: the steady
+ *   state is what is compared, not the JIT's last compilations (Node 24);
  * - with `--batches N`, does all of that N times with fresh processes: a process keeps the speed
  *   its start gave it (JIT and GC state, placement), ±10% between identical Express processes on
  *   Node 20, so the processes, not the windows, are the sample that matters. Each batch is one
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'same,pool' },
     windows: { type: 'string', default: '2' },
     batches: { type: 'string', default: '1' },
+    'lead-in-windows': { type: 'string', default: '1' },
     replicas: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '1.5' },
     connections: { type: 'string', default: '32' },
@@ -55,6 +59,7 @@ const frameworks = (values.frameworks as string).split(',') as Framework[]
 const modes = (values.modes as string).split(',') as TokenMode[]
 const windowsPerMode = Number(values.windows)
 const batches = Number(values.batches)
+const leadInWindows = Number(values['lead-in-windows'])
 const replicas = Number(values.replicas)
 const seconds = Number(values.seconds)
 const connections = Number(values.connections)
@@ -326,6 +331,11 @@ async function benchBatch(
         load(port, tokensFor.pool, 0, connections, tokensFor.pool.length + 2_000),
       ),
     )
+    // Then windows run and discarded: on Node 24 the first window after that warm-up still
+    // costs both contenders 30-80% more (compilation on helper threads, whose CPU counts, and
+    // code not yet optimized) and widens their gap, whichever token mode comes first.
+    for (let lead = 0; lead < leadInWindows; lead++)
+      for (const mode of modes) await window(servers, tokensFor[mode])
     for (let pass = 0; pass < windowsPerMode; pass++) {
       for (const mode of modes) {
         const { windows, busy } = await window(servers, tokensFor[mode])
@@ -463,7 +473,7 @@ const report = [
   `- Command: \`${command}\` (${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
   `- Date: ${new Date().toISOString()}`,
   `- Node ${process.version}, Linux ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, a shared VM; ${pinned ? 'servers pinned to CPU 1, autocannon to CPU 0 (taskset)' : 'not pinned (taskset unavailable)'}.`,
-  `- Per framework${batches > 1 ? `, ${batches} batches one after another, each of` : ','} ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests. Then ${windowsPerMode} window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.${batches > 1 ? " A batch's windows share its processes, so the interval is Student's t over the batches' means (each batch one independent draw of processes)." : ''}`,
+  `- Per framework${batches > 1 ? `, ${batches} batches one after another, each of` : ','} ${replicas} fresh processes per contender (${replicas * chosen.length} servers, started in a random order), each sent the pool of 2,000 tokens and 2,000 more requests${leadInWindows > 0 ? `, then ${leadInWindows} window(s) per token mode run and discarded (the JIT's last compilations)` : ''}. Then ${windowsPerMode} measured window(s) per token mode: all servers under load at once (${connections} connections each, GET /orders, RS256 token, scope orders:read) while CPU 1 goes to one server at a time in turns of ${TURN_MS} ms (the others stopped with SIGSTOP); two rounds of turns as a lead-in, then ${seconds} s of turns per server, measured: server CPU time of every thread (/proc/<pid>/task/*/schedstat) over requests answered (autocannon). Per window, each contender's median over its processes; a ratio compares two medians of the same window.${batches > 1 ? " A batch's windows share its processes, so the interval is Student's t over the batches' means (each batch one independent draw of processes)." : ''}`,
   `- ${chosen.flatMap((short) => CONTENDER_NOTES[short] ?? []).join(' ')}`,
   '',
   ...sections,
