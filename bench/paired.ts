@@ -332,7 +332,7 @@ async function benchBatch(
       ),
     )
     // Then windows run and discarded: on Node 24 the first window after that warm-up still
-    // costs both contenders 30-80% more (compilation on helper threads, whose CPU counts, and
+    // costs both contenders 25-80% more (compilation on helper threads, whose CPU counts, and
     // code not yet optimized) and widens their gap, whichever token mode comes first.
     for (let lead = 0; lead < leadInWindows; lead++)
       for (const mode of modes) await window(servers, tokensFor[mode])
