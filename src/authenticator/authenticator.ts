@@ -105,11 +105,11 @@ export interface Authenticated {
 }
 
 /**
- * The authenticator a guard answers with, for adapters: the one recorded on this request (`null`
- * or `undefined`: none). An
- * Error (a server error: the route or the app is wrong, never a pass) when `authenticate` did
- * not let this request through, or when the request's context is not, by identity, the one it
- * gave this request (edited or replaced by other code, or saved from another request).
+ * The authenticator a guard answers with, for adapters: the one recorded on this request
+ * (`null` or `undefined`: none). An Error (a server error: the route or the app is wrong, never a
+ * pass) when `authenticate` did not let this request through, or when the request's context is
+ * not, by identity, the one it gave this request (edited or replaced by other code, or saved
+ * from another request).
  * @param authenticateName how the adapter's authenticate step is named in the message
  */
 export function authenticatorForGuard(

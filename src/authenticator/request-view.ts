@@ -41,8 +41,6 @@ const own =
 export interface RequestView<T> extends AuthRequest, Authenticated {
   /** The framework's own request (or context). */
   readonly source: T
-  /** The authenticator that verified this request. */
-  readonly authenticator: Authenticator
   /** Set by the adapter when authentication let the request through. */
   auth: AuthContext | undefined
 }
