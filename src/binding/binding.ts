@@ -4,6 +4,7 @@ import type { ChallengeOptions } from '../errors/challenge.js'
 import type { AuthRequest } from '../http/auth-request.js'
 import type { AuthContext } from '../verify/auth-context.js'
 import { createDpopProofVerifier, type DpopProofVerifier } from './dpop/proof.js'
+import { isScheme } from '../http/extract-token.js'
 import { createCertificateThumbprint } from './mtls.js'
 import type { ResolvedBindingOptions } from './options.js'
 import { resourceMetadataUrl } from './resource-metadata.js'
@@ -38,7 +39,7 @@ export function presentationScheme(request: AuthRequest, dpop: boolean): Present
   return typeof value === 'string' &&
     value.length > 5 &&
     value.charCodeAt(4) === 32 &&
-    value.slice(0, 4).toLowerCase() === 'dpop'
+    isScheme(value, 4, 'dpop')
     ? 'DPoP'
     : 'Bearer'
 }

@@ -38,13 +38,26 @@ function normalize(value: HeaderValue): readonly string[] | string | undefined {
   return value
 }
 
+/**
+ * Whether the first `end` characters of `value` are the authentication scheme `lower` (given in
+ * lower case). RFC 7235 §2.1: schemes are case-insensitive. Compared in place, since this runs
+ * on every request: folding an ASCII letter is setting bit 0x20, and no other character folds
+ * onto a lower-case letter that way, so no lower-cased copy is allocated.
+ */
+export function isScheme(value: string, end: number, lower: string): boolean {
+  if (end !== lower.length) return false
+  for (let i = 0; i < end; i++) {
+    if ((value.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false
+  }
+  return true
+}
+
 function bearerFromHeader(value: string, options: ExtractOptions): Extracted {
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  // RFC 7235 §2.1: the scheme is case-insensitive. Another scheme is not a bearer credential.
-  const isBearer = scheme.length === 6 && scheme.toLowerCase() === 'bearer'
-  const isDpop =
-    options.acceptDpop === true && scheme.length === 4 && scheme.toLowerCase() === 'dpop'
+  const schemeEnd = space === -1 ? value.length : space
+  // Another scheme is not a bearer credential.
+  const isBearer = isScheme(value, schemeEnd, 'bearer')
+  const isDpop = options.acceptDpop === true && isScheme(value, schemeEnd, 'dpop')
   if (!isBearer && !isDpop) return undefined
   let start = space
   while (start !== -1 && value.charCodeAt(start) === 32) start++

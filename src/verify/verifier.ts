@@ -1,10 +1,10 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
 import { hash } from 'node:crypto'
 import { andThen } from '../maybe-async.js'
-import { LRUCache } from 'lru-cache'
 import { InvalidTokenError } from '../errors/errors.js'
 import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
+import { createTokenCache, type CachedToken } from './token-cache.js'
 import { parseJws, type ParsedJws } from '../jose/signature.js'
 import type { IssuerVerifier } from './issuer-verifier.js'
 import {
@@ -64,27 +64,6 @@ export interface AuthenticatorStats {
   readonly unknownTenants: number
 }
 
-// A JWS (a JWT) is found by the last KEY_LENGTH characters of its signature segment, which no
-// one can choose without the signing key; any other token (opaque, or a signature too short to
-// hold the key) by its SHA-256, since nothing says its ending varies. The key only finds the
-// entry: a hit is honoured only when the whole token equals the one verified
-// (`Remembered.token`, compared exactly), so two tokens sharing a key cost a re-verification,
-// never a wrong answer, and no collision argument is needed. Hashing a whole JWT (SHA-256, or
-// the engine's own string hash of a raw-token key) costs about 1 µs per request on a ~700-byte
-// token, while a 32-character key hashes in nanoseconds. Hashing would not keep tokens out of
-// memory either: every AuthContext carries its raw token (`auth.token`, for forwarding
-// downstream), and the key is a slice of that same string, not a copy.
-const KEY_LENGTH = 32
-function cacheKey(token: string): string {
-  // The last KEY_LENGTH characters hold no '.' (they lie in the final segment) and the token has
-  // one further on (it is segmented): two short scans, not one over the whole ~340-character
-  // RS256 signature.
-  const start = token.length - KEY_LENGTH
-  return start > 0 && token.indexOf('.', start) === -1 && token.indexOf('.') !== -1
-    ? token.slice(start)
-    : sha256(token)
-}
-
 // The introspection stage's own caches (answers, single flight) are shared by every token sent
 // to it, including ones never verified: they are keyed by SHA-256 (RFC 7662 answers are asked
 // for only on a miss of the cache above, so that hash is off the hot path).
@@ -99,8 +78,8 @@ interface Voucher {
 const INTROSPECTED: Voucher = Object.freeze({ generation: 0 })
 
 /** A remembered token: its context, who verified it, and until when it holds. */
-interface Remembered {
-  /** The exact token verified: a hit requires equality with it, not just the same key. */
+interface Remembered extends CachedToken {
+  /** The exact token verified (the token cache answers only for a token equal to it). */
   readonly token: string
   readonly auth: AuthContext
   readonly issuer: Voucher
@@ -120,7 +99,7 @@ interface Remembered {
 export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   const tokenCache =
     options.tokenCacheSize > 0 && options.tokenCacheMaxAge > 0
-      ? new LRUCache<string, Remembered>({ max: options.tokenCacheSize })
+      ? createTokenCache<Remembered>(options.tokenCacheSize)
       : undefined
   const registry = createIssuerRegistry(options)
   // RFC 7662: opaque tokens (and, per issuer, JWTs too) are asked about online.
@@ -132,37 +111,29 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   let misses = 0
 
   // Parsed once here: the issuer is chosen from, and the chosen verifier checks, the same parse.
-  function verifyUncached(
-    token: string,
-    key: string | undefined,
-  ): AuthContext | Promise<AuthContext> {
+  function verifyUncached(token: string): AuthContext | Promise<AuthContext> {
     // RFC 6750 §2.1 syntax (400) before anything else; a remembered token passed it already.
     checkTokenSyntax(token, options.realm)
     const jws = parseJws(token)
     if (jws === undefined) {
-      if (introspection !== undefined) return introspectOpaque(introspection, token, key)
+      if (introspection !== undefined) return introspectOpaque(introspection, token)
       throw new InvalidTokenError(DESCRIPTIONS.malformed, { realm: options.realm })
     }
     const selected = registry.select(jws.claims.iss)
-    return andThen(selected, (issuer) => verifyWith(issuer, token, jws, key))
+    return andThen(selected, (issuer) => verifyWith(issuer, token, jws))
   }
 
-  async function introspectOpaque(
-    stage: IntrospectionStage,
-    token: string,
-    key: string | undefined,
-  ): Promise<AuthContext> {
+  async function introspectOpaque(stage: IntrospectionStage, token: string): Promise<AuthContext> {
     const auth = await stage.opaque(token, sha256(token))
-    if (key === undefined) return auth
+    if (tokenCache === undefined) return auth
     const until = Date.now() + stage.cacheLimit(auth)
-    return remember(key, token, auth, INTROSPECTED, 0, Math.min(auth.expiresAt * 1000, until))
+    return remember(token, auth, INTROSPECTED, 0, Math.min(auth.expiresAt * 1000, until))
   }
 
   function verifyWith(
     issuer: IssuerVerifier,
     token: string,
     jws: ParsedJws,
-    key: string | undefined,
   ): AuthContext | Promise<AuthContext> {
     // Read before verifying: a removal during an in-flight check makes the entry stale.
     const generation = issuer.generation
@@ -170,11 +141,10 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     // The online check of a JWT (`tokens: 'all'`) answers before the context is remembered.
     if (introspection !== undefined)
       result = andThen(result, (auth) => introspection.confirm(token, sha256(token), auth))
-    if (key === undefined) return result
+    if (tokenCache === undefined) return result
     return andThen(result, (auth) => {
       const limit = introspection === undefined ? Infinity : introspection.cacheLimit(auth)
       return remember(
-        key,
         token,
         auth,
         issuer,
@@ -185,7 +155,6 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   }
 
   function remember(
-    key: string,
     token: string,
     auth: AuthContext,
     issuer: Voucher,
@@ -194,34 +163,31 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   ): AuthContext {
     const now = Date.now()
     const until = Math.min(validUntil, now + options.tokenCacheMaxAge)
-    if (until > now) tokenCache?.set(key, { token, auth, issuer, generation, until })
+    if (until > now) tokenCache?.set({ token, auth, issuer, generation, until })
     return auth
   }
 
   // A verification that is not a cache hit, seen by the instrumentation when there is one.
-  function verifyMiss(token: string, key: string | undefined): AuthContext | Promise<AuthContext> {
+  function verifyMiss(token: string): AuthContext | Promise<AuthContext> {
     misses += 1
-    return observe === undefined
-      ? verifyUncached(token, key)
-      : observe(() => verifyUncached(token, key))
+    return observe === undefined ? verifyUncached(token) : observe(() => verifyUncached(token))
   }
 
   return {
     verify(token) {
-      if (tokenCache === undefined) return verifyMiss(token, undefined)
-      const key = cacheKey(token)
-      const cached = tokenCache.get(key)
-      // The limits are wall-clock time, checked here on each hit; the LRU keeps no TTL of its own
-      // (its per-entry TTL reads a clock and arms a timer per lookup). A stale entry is dropped
-      // now, so the cache holds only what can still be served, plus what the LRU bound evicts.
-      if (cached !== undefined && cached.token === token) {
+      if (tokenCache === undefined) return verifyMiss(token)
+      const cached = tokenCache.get(token)
+      // The limits are wall-clock time, checked here on each hit; the cache keeps no TTL of its
+      // own (an LRU's per-entry TTL reads a clock and arms a timer per lookup). A stale entry is
+      // dropped now, so the cache holds only what can still be served, plus what its bound evicts.
+      if (cached !== undefined) {
         if (cached.until > Date.now() && cached.generation === cached.issuer.generation) {
           hits += 1
           return cached.auth
         }
-        tokenCache.delete(key)
+        tokenCache.delete(token)
       }
-      return verifyMiss(token, key)
+      return verifyMiss(token)
     },
     lookups: () => ({ hits, misses }),
     stats() {

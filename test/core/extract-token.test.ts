@@ -51,6 +51,13 @@ describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
     expect(extract({})).toBeUndefined()
     expect(extract(withAuthorization('Basic dXNlcjpwYXNz'))).toBeUndefined()
     expect(extract(withAuthorization('Bearerx abc'))).toBeUndefined()
+    // Compared letter by letter, folding ASCII case only: not a shorter or longer scheme, not a
+    // look-alike letter, not a character that differs from a letter only in bit 0x20.
+    expect(extract(withAuthorization('Beare abc'))).toBeUndefined()
+    expect(extract(withAuthorization('Bearer\u0435 abc'))).toBeUndefined()
+    expect(extract(withAuthorization('B\u0435arer abc'))).toBeUndefined()
+    expect(extract(withAuthorization('\u0002earer abc'))).toBeUndefined()
+    expect(extract(withAuthorization(`bEaReR ${TOKEN}`))).toBe(TOKEN)
   })
 
   it('refuses two Authorization headers with 400 invalid_request', () => {
