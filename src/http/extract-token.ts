@@ -39,10 +39,11 @@ function normalize(value: HeaderValue): readonly string[] | string | undefined {
 }
 
 /**
- * Whether the first `end` characters of `value` are the authentication scheme `lower` (given in
- * lower case). RFC 7235 §2.1: schemes are case-insensitive. Compared in place, since this runs
- * on every request: folding an ASCII letter is setting bit 0x20, and no other character folds
- * onto a lower-case letter that way, so no lower-cased copy is allocated.
+ * Whether the first `end` characters of `value` are the authentication scheme `lower`, which
+ * must be letters a–z only (as `bearer` and `dpop` are). RFC 7235 §2.1: schemes are
+ * case-insensitive. Compared in place, since this runs on every request: folding an ASCII
+ * letter is setting bit 0x20, and no other character folds onto a lower-case letter that way
+ * (it would for a digit or `-`), so no lower-cased copy is allocated.
  */
 export function isScheme(value: string, end: number, lower: string): boolean {
   if (end !== lower.length) return false

@@ -1,10 +1,9 @@
 import { DESCRIPTIONS } from '../errors/reasons.js'
-import { hash } from 'node:crypto'
 import { andThen } from '../maybe-async.js'
 import { InvalidTokenError } from '../errors/errors.js'
 import { checkTokenSyntax } from '../http/extract-token.js'
 import { createIssuerRegistry } from './issuer-registry.js'
-import { createTokenCache, type CachedToken } from './token-cache.js'
+import { createTokenCache, tokenSha256, type CachedToken } from './token-cache.js'
 import { parseJws, type ParsedJws } from '../jose/signature.js'
 import type { IssuerVerifier } from './issuer-verifier.js'
 import {
@@ -65,9 +64,8 @@ export interface AuthenticatorStats {
 }
 
 // The introspection stage's own caches (answers, single flight) are shared by every token sent
-// to it, including ones never verified: they are keyed by SHA-256 (RFC 7662 answers are asked
-// for only on a miss of the cache above, so that hash is off the hot path).
-const sha256 = (token: string): string => hash('sha256', token, 'base64url')
+// to it, including ones never verified: they are keyed by `tokenSha256` (RFC 7662 answers are
+// asked for only on a miss of the token cache, so that hash is off the hot path).
 
 /** What a remembered token is checked against: the generation of whoever vouched for it. */
 interface Voucher {
@@ -124,7 +122,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   }
 
   async function introspectOpaque(stage: IntrospectionStage, token: string): Promise<AuthContext> {
-    const auth = await stage.opaque(token, sha256(token))
+    const auth = await stage.opaque(token, tokenSha256(token))
     if (tokenCache === undefined) return auth
     const until = Date.now() + stage.cacheLimit(auth)
     return remember(token, auth, INTROSPECTED, 0, Math.min(auth.expiresAt * 1000, until))
@@ -140,7 +138,7 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
     let result = issuer.verify(token, jws)
     // The online check of a JWT (`tokens: 'all'`) answers before the context is remembered.
     if (introspection !== undefined)
-      result = andThen(result, (auth) => introspection.confirm(token, sha256(token), auth))
+      result = andThen(result, (auth) => introspection.confirm(token, tokenSha256(token), auth))
     if (tokenCache === undefined) return result
     return andThen(result, (auth) => {
       const limit = introspection === undefined ? Infinity : introspection.cacheLimit(auth)

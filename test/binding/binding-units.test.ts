@@ -16,6 +16,7 @@ import {
   scopesOf,
   type AuthRequest,
 } from 'oidc-guard'
+import { presentationScheme } from '../../src/binding/binding.js'
 import { createNonceSource } from '../../src/binding/dpop/nonce.js'
 import { createProofKeyCache } from '../../src/binding/dpop/proof-key.js'
 import { createRequestUrl, htuMatches } from '../../src/binding/dpop/request-url.js'
@@ -33,6 +34,21 @@ const request = (overrides: Partial<AuthRequest> = {}): AuthRequest => ({
   originalUrl: '/orders?x=1',
   socket: { remoteAddress: '10.0.0.1' },
   ...overrides,
+})
+
+describe('presentation scheme (RFC 9449 §7.1)', () => {
+  it('is DPoP for the DPoP scheme in any case when DPoP is configured, else Bearer', () => {
+    const scheme = (authorization: string, dpop = true) =>
+      presentationScheme(request({ headers: { authorization } }), dpop)
+    expect(scheme('DPoP abc')).toBe('DPoP')
+    expect(scheme('dpop abc')).toBe('DPoP')
+    expect(scheme('DPOP abc')).toBe('DPoP')
+    expect(scheme('DPoP abc', false)).toBe('Bearer')
+    expect(scheme('Bearer abc')).toBe('Bearer')
+    expect(scheme('DPoPx abc')).toBe('Bearer')
+    expect(scheme('D\u0010oP abc')).toBe('Bearer')
+    expect(scheme('DPoP ')).toBe('Bearer')
+  })
 })
 
 describe('DPoP server nonces (RFC 9449 §9)', () => {

@@ -60,6 +60,19 @@ describe('extractToken() — RFC 6750 §2.1 Authorization header', () => {
     expect(extract(withAuthorization(`bEaReR ${TOKEN}`))).toBe(TOKEN)
   })
 
+  it('reads the DPoP scheme in any case when DPoP is accepted, and only then', () => {
+    const dpop = (value: string, acceptDpop: boolean) =>
+      extractToken(
+        { method: 'GET', headers: { authorization: value } },
+        { tokenLocations: ['header'], maxTokenLength: 100, realm: 'api', acceptDpop },
+      )
+    expect(dpop(`dPoP ${TOKEN}`, true)).toBe(TOKEN)
+    expect(dpop(`DPOP ${TOKEN}`, true)).toBe(TOKEN)
+    expect(dpop(`DPoP ${TOKEN}`, false)).toBeUndefined()
+    expect(dpop(`DPo ${TOKEN}`, true)).toBeUndefined()
+    expect(dpop(`D\u0010oP ${TOKEN}`, true)).toBeUndefined()
+  })
+
   it('refuses two Authorization headers with 400 invalid_request', () => {
     expect(() => extract(withAuthorization(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`))).toThrow(
       InvalidRequestError,

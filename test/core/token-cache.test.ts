@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createTokenCache } from '../../src/verify/token-cache.js'
+import { createTokenCache, slotBits, slotOf } from '../../src/verify/token-cache.js'
 
 interface Entry {
   readonly token: string
@@ -9,6 +9,21 @@ interface Entry {
 // Shaped like a JWS: three segments, the last one long and varied at its end.
 const jws = (n: number, tail = '') =>
   `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.${'s'.repeat(40)}${tail}${n.toString(36).padStart(6, 'x')}Q`
+
+const SEED = 0x5eed
+/** `count` tokens that each have a slot of their own in a cache of `max` entries seeded SEED. */
+function ownSlots(max: number, count: number): string[] {
+  const shift = 32 - slotBits(max)
+  const taken = new Set<number>()
+  const tokens: string[] = []
+  for (let n = 0; tokens.length < count; n++) {
+    const slot = slotOf(jws(n), shift, SEED)
+    if (taken.has(slot)) continue
+    taken.add(slot)
+    tokens.push(jws(n))
+  }
+  return tokens
+}
 
 describe('token cache', () => {
   it('answers only for the exact token, not for another with the same key', () => {
@@ -52,19 +67,59 @@ describe('token cache', () => {
     expect(cache.get(jws(2))).toBeUndefined()
   })
 
+  it('answers a token seen again from its slot, leaving the LRU order alone until its 64th hit', () => {
+    const [one, two, three] = ownSlots(2, 3) as [string, string, string]
+    const cache = createTokenCache<Entry>(2, SEED)
+    cache.set({ token: one, n: 1 })
+    expect(cache.get(one)?.n).toBe(1) // from the LRU, into its slot
+    cache.set({ token: two, n: 2 }) // the LRU's order: one, then two (most recent)
+    for (let i = 0; i < 63; i++) expect(cache.get(one)?.n).toBe(1) // from the slot: order kept
+    cache.set({ token: three, n: 3 }) // evicts the least recent: one
+    expect(cache.get(one)).toBeUndefined()
+    expect(cache.get(two)?.n).toBe(2)
+  })
+
   it('keeps a token answered from its slot among the most recent (no eviction in steady use)', () => {
-    const cache = createTokenCache<Entry>(2)
-    cache.set({ token: jws(1), n: 1 })
-    expect(cache.get(jws(1))?.n).toBe(1) // from the LRU, into its slot
-    cache.set({ token: jws(2), n: 2 }) // the LRU's order: 1, then 2 (most recent)
-    for (let i = 0; i < 64; i++) expect(cache.get(jws(1))?.n).toBe(1) // slot hits
-    cache.set({ token: jws(3), n: 3 }) // evicts the least recent: 2, not 1
-    expect(cache.get(jws(1))?.n).toBe(1)
-    expect(cache.get(jws(2))).toBeUndefined()
+    const [one, two, three] = ownSlots(2, 3) as [string, string, string]
+    const cache = createTokenCache<Entry>(2, SEED)
+    cache.set({ token: one, n: 1 })
+    expect(cache.get(one)?.n).toBe(1) // from the LRU, into its slot
+    cache.set({ token: two, n: 2 }) // the LRU's order: one, then two (most recent)
+    for (let i = 0; i < 64; i++) expect(cache.get(one)?.n).toBe(1) // the 64th tells the LRU
+    cache.set({ token: three, n: 3 }) // evicts the least recent: two, not one
+    expect(cache.get(one)?.n).toBe(1)
+    expect(cache.get(two)).toBeUndefined()
+  })
+
+  it('counts slot hits per slot: tokens taking turns each stay recent', () => {
+    const [one, two, three, four] = ownSlots(3, 4) as [string, string, string, string]
+    const cache = createTokenCache<Entry>(3, SEED)
+    for (const [n, token] of [one, two].entries()) {
+      cache.set({ token, n })
+      cache.get(token) // into its slot
+    }
+    cache.set({ token: three, n: 2 }) // the LRU's order: one, two, three
+    // 128 slot hits in turns: with one count for all, every 64th would fall on `two`.
+    for (let i = 0; i < 64; i++) {
+      expect(cache.get(one)?.n).toBe(0)
+      expect(cache.get(two)?.n).toBe(1)
+    }
+    cache.set({ token: four, n: 3 }) // evicts three, the only one not told about since
+    expect(cache.get(three)).toBeUndefined()
+    expect(cache.get(one)?.n).toBe(0)
+    expect(cache.get(two)?.n).toBe(1)
+  })
+
+  it('places tokens differently under another seed', () => {
+    const shift = 32 - slotBits(10_000)
+    const tokens = Array.from({ length: 64 }, (_, n) => jws(n))
+    const under = (seed: number) => tokens.map((token) => slotOf(token, shift, seed)).join()
+    expect(under(1)).not.toBe(under(2))
+    expect(under(1)).toBe(under(1))
   })
 
   it('answers every token of a pool right, tokens sharing a slot included', () => {
-    // 1,500 tokens in 2,048 slots: hundreds share one and take turns in it.
+    // 1,500 tokens in 4,096 slots: hundreds share one and take turns in it.
     const cache = createTokenCache<Entry>(1_500)
     const tokens = Array.from({ length: 1_500 }, (_, n) =>
       jws(n, String.fromCharCode(65 + (n % 26))),
