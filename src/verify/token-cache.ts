@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache'
 
 /** What the cache holds: anything that names the exact token it was made for. */
 export interface CachedToken {
+  /** The exact token the entry was made for: the cache answers only for a token equal to it. */
   readonly token: string
 }
 

@@ -63,10 +63,6 @@ export interface AuthenticatorStats {
   readonly unknownTenants: number
 }
 
-// The introspection stage's own caches (answers, single flight) are shared by every token sent
-// to it, including ones never verified: they are keyed by `tokenSha256` (RFC 7662 answers are
-// asked for only on a miss of the token cache, so that hash is off the hot path).
-
 /** What a remembered token is checked against: the generation of whoever vouched for it. */
 interface Voucher {
   readonly generation: number
@@ -77,8 +73,6 @@ const INTROSPECTED: Voucher = Object.freeze({ generation: 0 })
 
 /** A remembered token: its context, who verified it, and until when it holds. */
 interface Remembered extends CachedToken {
-  /** The exact token verified (the token cache answers only for a token equal to it). */
-  readonly token: string
   readonly auth: AuthContext
   readonly issuer: Voucher
   /** The issuer's generation at verification; a key removal there since makes it stale. */
@@ -122,6 +116,9 @@ export function createVerifier(options: ResolvedAuthenticateOptions): Verifier {
   }
 
   async function introspectOpaque(stage: IntrospectionStage, token: string): Promise<AuthContext> {
+    // The introspection stage's own caches (answers, single flight) are shared by every token
+    // sent to it, including ones never verified: keyed by `tokenSha256`, computed only here and
+    // in `verifyWith`, on a miss of the token cache (off the hot path).
     const auth = await stage.opaque(token, tokenSha256(token))
     if (tokenCache === undefined) return auth
     const until = Date.now() + stage.cacheLimit(auth)

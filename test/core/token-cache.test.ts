@@ -67,29 +67,26 @@ describe('token cache', () => {
     expect(cache.get(jws(2))).toBeUndefined()
   })
 
-  it('answers a token seen again from its slot, leaving the LRU order alone until its 64th hit', () => {
-    const [one, two, three] = ownSlots(2, 3) as [string, string, string]
-    const cache = createTokenCache<Entry>(2, SEED)
-    cache.set({ token: one, n: 1 })
-    expect(cache.get(one)?.n).toBe(1) // from the LRU, into its slot
-    cache.set({ token: two, n: 2 }) // the LRU's order: one, then two (most recent)
-    for (let i = 0; i < 63; i++) expect(cache.get(one)?.n).toBe(1) // from the slot: order kept
-    cache.set({ token: three, n: 3 }) // evicts the least recent: one
-    expect(cache.get(one)).toBeUndefined()
-    expect(cache.get(two)?.n).toBe(2)
-  })
-
-  it('keeps a token answered from its slot among the most recent (no eviction in steady use)', () => {
-    const [one, two, three] = ownSlots(2, 3) as [string, string, string]
-    const cache = createTokenCache<Entry>(2, SEED)
-    cache.set({ token: one, n: 1 })
-    expect(cache.get(one)?.n).toBe(1) // from the LRU, into its slot
-    cache.set({ token: two, n: 2 }) // the LRU's order: one, then two (most recent)
-    for (let i = 0; i < 64; i++) expect(cache.get(one)?.n).toBe(1) // the 64th tells the LRU
-    cache.set({ token: three, n: 3 }) // evicts the least recent: two, not one
-    expect(cache.get(one)?.n).toBe(1)
-    expect(cache.get(two)).toBeUndefined()
-  })
+  // 63 slot hits leave the LRU's order as it was; the 64th tells the LRU, so the token in
+  // steady use is not the one evicted.
+  it.each([
+    { hits: 63, kept: 'two', evicted: 'one' },
+    { hits: 64, kept: 'one', evicted: 'two' },
+  ] as const)(
+    'answers a token seen again from its slot; after $hits hits a new token evicts $evicted',
+    ({ hits, kept, evicted }) => {
+      const [one, two, three] = ownSlots(2, 3) as [string, string, string]
+      const tokens = { one, two }
+      const cache = createTokenCache<Entry>(2, SEED)
+      cache.set({ token: one, n: 1 })
+      expect(cache.get(one)?.n).toBe(1) // from the LRU, into its slot
+      cache.set({ token: two, n: 2 }) // the LRU's order: one, then two (most recent)
+      for (let i = 0; i < hits; i++) expect(cache.get(one)?.n).toBe(1) // from the slot
+      cache.set({ token: three, n: 3 }) // evicts the least recent
+      expect(cache.get(tokens[evicted])).toBeUndefined()
+      expect(cache.get(tokens[kept])?.n).toBe(kept === 'one' ? 1 : 2)
+    },
+  )
 
   it('counts slot hits per slot: tokens taking turns each stay recent', () => {
     const [one, two, three, four] = ownSlots(3, 4) as [string, string, string, string]
