@@ -17,6 +17,7 @@ import {
 } from '../binding/binding.js'
 import { summarizeToken } from '../verify/token-summary.js'
 import type { DecisionEvent } from './decision-event.js'
+import { holdTickObjectShape } from './tick-object-shape.js'
 import { extractToken } from '../http/extract-token.js'
 import type { Guard } from '../guards/guard.js'
 import {
@@ -136,6 +137,8 @@ export function authenticatorForGuard(
  */
 export function createAuthenticator(input: AuthenticateOptions): Authenticator {
   const options = resolveOptions(input)
+  // Node's own per-request `nextTick`s stay on V8's fast path (tick-object-shape.ts says why).
+  holdTickObjectShape()
   const verifier = createVerifier(options)
   // After verification, cache hits included: a remembered token is never let through revoked.
   const revocation = createRevocationStage(options)

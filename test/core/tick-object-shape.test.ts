@@ -1,0 +1,60 @@
+/**
+ * Node's `nextTick` builds its tick objects with one literal whose property sites V8 remembers
+ * by map, weakly. Full collections while no tick object is alive free those maps, and the sites
+ * turn megamorphic for good (every later `nextTick` built in the runtime). Creating an
+ * authenticator holds one tick object, so the maps, and the fast path, survive. Each case runs
+ * in a child process (the state is per process), with V8's natives syntax to read the feedback.
+ */
+import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const CHILD = fileURLToPath(new URL('./tick-object-shape.child.ts', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'oidc-guard-tick-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function literalSites(hold: boolean): Promise<{ held: string; states: string[] }> {
+  // To a file, not a pipe: V8 prints through C's buffered stdout, which a non-blocking pipe
+  // can drop at exit.
+  const file = join(dir, `${hold ? 'held' : 'control'}.out`)
+  const out = openSync(file, 'w')
+  const child = spawn(
+    process.execPath,
+    ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', CHILD],
+    {
+      env: { ...process.env, NODE_OPTIONS: '', HOLD: hold ? '1' : '0' },
+      stdio: ['ignore', out, 'inherit'],
+      timeout: 30_000,
+    },
+  )
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  closeSync(out)
+  expect(code).toBe(0)
+  const stdout = readFileSync(file, 'utf8')
+  return {
+    held: /^held: (.*)$/m.exec(stdout)?.[1] ?? '',
+    states: [...stdout.matchAll(/DefineKeyedOwnPropertyInLiteral (\w+)/g)].map((m) => m[1] ?? ''),
+  }
+}
+
+// Each child loads the sources through tsx: seconds on a busy machine.
+describe("the tick object's maps", { timeout: 60_000 }, () => {
+  it('without a held tick object, collections while none is alive make the literal megamorphic', async () => {
+    // The runtime behaviour the hold exists for: if a Node release stops doing this, this case
+    // fails and the hold can go.
+    const { held, states } = await literalSites(false)
+    expect(held).toBe('none')
+    expect(states.length).toBeGreaterThanOrEqual(4)
+    expect(states).toContain('MEGAMORPHIC')
+  })
+
+  it('once an authenticator exists, one tick object is held and every site stays monomorphic', async () => {
+    const { held, states } = await literalSites(true)
+    expect(held).toBe('2 symbols, callback args')
+    expect(states.length).toBeGreaterThanOrEqual(4)
+    expect(states.every((state) => state === 'MONOMORPHIC')).toBe(true)
+  })
+})
