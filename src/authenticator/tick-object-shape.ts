@@ -27,7 +27,13 @@ export function holdTickObjectShape(): void {
   if (scheduled) return
   scheduled = true
   process.nextTick(function holdTickObject() {
-    held = executionAsyncResource()
+    const tick = executionAsyncResource() as Record<symbol, unknown>
+    // Node copies the active AsyncLocalStorage store (Node 20) or context frame (Node 22+) onto
+    // each new resource: were the first authenticator created inside one (a request's context,
+    // a span), the held tick would keep it alive. The shape is what matters: drop the values
+    // after the two async ids.
+    for (const key of Object.getOwnPropertySymbols(tick).slice(2)) tick[key] = undefined
+    held = tick
   })
 }
 

@@ -3,6 +3,7 @@
  * without an authenticator created first (HOLD=1), and prints the state of each property site of
  * Node's `nextTick` literal. Run with --allow-natives-syntax --expose-gc.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { createAuthenticator } from '../../src/index.js'
 import { heldTickObject } from '../../src/authenticator/tick-object-shape.js'
 
@@ -12,12 +13,17 @@ const collect = (globalThis as { gc?: () => void }).gc as () => void
 const tick = () => new Promise<void>((resolve) => process.nextTick(resolve))
 const idle = () => new Promise<void>((resolve) => setTimeout(resolve, 20))
 
-if (process.env.HOLD === '1')
+const create = () =>
   createAuthenticator({
     issuer: 'https://idp.example.com',
     audience: 'https://api.example.com',
     jwksUri: 'https://idp.example.com/jwks',
   })
+// HOLD=context: the first authenticator created inside an AsyncLocalStorage context.
+const context = new AsyncLocalStorage<{ request: string }>()
+const store = { request: 'the request being served' }
+if (process.env.HOLD === '1') create()
+if (process.env.HOLD === 'context') context.run(store, create)
 // Enough ticks for V8 to record the literal's maps, then full collections while none is alive
 // (the idle moment of a real process), then ticks again.
 for (let i = 0; i < 20; i++) await tick()
@@ -27,8 +33,14 @@ for (let i = 0; i < 4; i++) {
   await idle()
 }
 for (let i = 0; i < 20; i++) await tick()
-const held = heldTickObject() as Record<string, unknown> | undefined
+const held = heldTickObject() as Record<string | symbol, unknown> | undefined
+const values = held === undefined ? [] : Object.getOwnPropertySymbols(held).map((key) => held[key])
 process.stdout.write(
-  `held: ${held === undefined ? 'none' : `${Object.getOwnPropertySymbols(held).length} symbols, ${Object.keys(held).join(' ')}`}\n`,
+  `held: ${held === undefined ? 'none' : `async ids ${values.slice(0, 2).every((id) => typeof id === 'number')}, ${Object.keys(held).join(' ')}`}\n`,
 )
+// Whether the held tick keeps the context's store alive (directly, or in Node 22+'s frame map).
+const keeps = values.some(
+  (value) => value === store || (value instanceof Map && [...value.values()].includes(store)),
+)
+process.stdout.write(`keeps the store: ${keeps}\n`)
 debugPrint(process.nextTick)

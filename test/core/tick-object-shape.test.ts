@@ -16,16 +16,18 @@ const CHILD = fileURLToPath(new URL('./tick-object-shape.child.ts', import.meta.
 const dir = mkdtempSync(join(tmpdir(), 'oidc-guard-tick-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function literalSites(hold: boolean): Promise<{ held: string; states: string[] }> {
+async function literalSites(
+  hold: '0' | '1' | 'context',
+): Promise<{ held: string; keepsStore: string; states: string[] }> {
   // To a file, not a pipe: V8 prints through C's buffered stdout, which a non-blocking pipe
   // can drop at exit.
-  const file = join(dir, `${hold ? 'held' : 'control'}.out`)
+  const file = join(dir, `hold-${hold}.out`)
   const out = openSync(file, 'w')
   const child = spawn(
     process.execPath,
     ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', CHILD],
     {
-      env: { ...process.env, NODE_OPTIONS: '', HOLD: hold ? '1' : '0' },
+      env: { ...process.env, NODE_OPTIONS: '', HOLD: hold },
       stdio: ['ignore', out, 'inherit'],
       timeout: 30_000,
     },
@@ -36,6 +38,7 @@ async function literalSites(hold: boolean): Promise<{ held: string; states: stri
   const stdout = readFileSync(file, 'utf8')
   return {
     held: /^held: (.*)$/m.exec(stdout)?.[1] ?? '',
+    keepsStore: /^keeps the store: (.*)$/m.exec(stdout)?.[1] ?? '',
     states: [...stdout.matchAll(/DefineKeyedOwnPropertyInLiteral (\w+)/g)].map((m) => m[1] ?? ''),
   }
 }
@@ -45,15 +48,23 @@ describe("the tick object's maps", { timeout: 60_000 }, () => {
   it('without a held tick object, collections while none is alive make the literal megamorphic', async () => {
     // The runtime behaviour the hold exists for: if a Node release stops doing this, this case
     // fails and the hold can go.
-    const { held, states } = await literalSites(false)
+    const { held, states } = await literalSites('0')
     expect(held).toBe('none')
     expect(states.length).toBeGreaterThanOrEqual(4)
     expect(states).toContain('MEGAMORPHIC')
   })
 
   it('once an authenticator exists, one tick object is held and every site stays monomorphic', async () => {
-    const { held, states } = await literalSites(true)
-    expect(held).toBe('2 symbols, callback args')
+    const { held, states } = await literalSites('1')
+    expect(held).toBe('async ids true, callback args')
+    expect(states.length).toBeGreaterThanOrEqual(4)
+    expect(states.every((state) => state === 'MONOMORPHIC')).toBe(true)
+  })
+
+  it('created inside an AsyncLocalStorage context, the held tick keeps its shape but not the store', async () => {
+    const { held, keepsStore, states } = await literalSites('context')
+    expect(held).toBe('async ids true, callback args')
+    expect(keepsStore).toBe('false')
     expect(states.length).toBeGreaterThanOrEqual(4)
     expect(states.every((state) => state === 'MONOMORPHIC')).toBe(true)
   })
