@@ -16,6 +16,13 @@ const CHILD = fileURLToPath(new URL('./tick-object-shape.child.ts', import.meta.
 const dir = mkdtempSync(join(tmpdir(), 'oidc-guard-tick-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+// No inherited flags or coverage collection: they change when V8 records feedback.
+function childEnv(hold: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', HOLD: hold }
+  delete env.NODE_V8_COVERAGE
+  return env
+}
+
 async function literalSites(
   hold: '0' | '1' | 'context',
 ): Promise<{ held: string; keepsStore: string; states: string[] }> {
@@ -27,7 +34,7 @@ async function literalSites(
     process.execPath,
     ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', CHILD],
     {
-      env: { ...process.env, NODE_OPTIONS: '', HOLD: hold },
+      env: childEnv(hold),
       stdio: ['ignore', out, 'inherit'],
       timeout: 30_000,
     },
