@@ -4,6 +4,7 @@
  * Node's `nextTick` literal. Run with --allow-natives-syntax --expose-gc.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { create as createDomain } from 'node:domain'
 import { createAuthenticator } from '../../src/index.js'
 import { heldTickObject } from '../../src/authenticator/tick-object-shape.js'
 
@@ -19,11 +20,12 @@ const create = () =>
     audience: 'https://api.example.com',
     jwksUri: 'https://idp.example.com/jwks',
   })
-// HOLD=context: the first authenticator created inside an AsyncLocalStorage context.
+// HOLD=context: the first authenticator created inside an AsyncLocalStorage context and a domain.
 const context = new AsyncLocalStorage<{ request: string }>()
 const store = { request: 'the request being served' }
+const domain = createDomain()
 if (process.env.HOLD === '1') create()
-if (process.env.HOLD === 'context') context.run(store, create)
+if (process.env.HOLD === 'context') domain.run(() => context.run(store, create))
 // Enough ticks for V8 to record the literal's maps, then full collections while none is alive
 // (the idle moment of a real process), then ticks again.
 for (let i = 0; i < 20; i++) await tick()
@@ -34,13 +36,18 @@ for (let i = 0; i < 4; i++) {
 }
 for (let i = 0; i < 20; i++) await tick()
 const held = heldTickObject() as Record<string | symbol, unknown> | undefined
-const values = held === undefined ? [] : Object.getOwnPropertySymbols(held).map((key) => held[key])
+const values = held === undefined ? [] : Reflect.ownKeys(held).map((key) => held[key])
+const ids = held === undefined ? [] : Object.getOwnPropertySymbols(held).slice(0, 2)
 process.stdout.write(
-  `held: ${held === undefined ? 'none' : `async ids ${values.slice(0, 2).every((id) => typeof id === 'number')}, ${Object.keys(held).join(' ')}`}\n`,
+  `held: ${held === undefined ? 'none' : `async ids ${ids.every((id) => typeof held[id] === 'number')}, ${Object.keys(held).join(' ')}`}\n`,
 )
-// Whether the held tick keeps the context's store alive (directly, or in Node 22+'s frame map).
+// Whether the held tick keeps the context's store (directly, or in Node 22+'s frame map) or the
+// domain alive.
 const keeps = values.some(
-  (value) => value === store || (value instanceof Map && [...value.values()].includes(store)),
+  (value) =>
+    value === store ||
+    value === domain ||
+    (value instanceof Map && [...value.values()].includes(store)),
 )
 process.stdout.write(`keeps the store: ${keeps}\n`)
 debugPrint(process.nextTick)

@@ -68,7 +68,7 @@ describe("the tick object's maps", { timeout: 60_000 }, () => {
     expect(states.every((state) => state === 'MONOMORPHIC')).toBe(true)
   })
 
-  it('created inside an AsyncLocalStorage context, the held tick keeps its shape but not the store', async () => {
+  it('created inside an AsyncLocalStorage context and a domain, the held tick keeps its shape but neither', async () => {
     const { held, keepsStore, states } = await literalSites('context')
     expect(held).toBe('async ids true, callback args')
     expect(keepsStore).toBe('false')
