@@ -23,9 +23,10 @@ let held: object | undefined
  *
  * Inside a `nextTick` callback, `executionAsyncResource()` (the public API for the current
  * resource) is that callback's tick object; Node's own properties on it are left as they are,
- * only what others attached is cleared, below. Calling it sets a flag after which, while some async hook is
- * enabled, native callbacks pass through Node's resource trampoline; AsyncLocalStorage (and so
- * OpenTelemetry) sets the same flag, and without any hook enabled it changes nothing.
+ * only what others attached is cleared, below. Calling it sets a flag after which, while some
+ * async hook is enabled, native callbacks pass through Node's resource trampoline;
+ * AsyncLocalStorage (and so OpenTelemetry) sets the same flag, and without any hook enabled it
+ * changes nothing.
  */
 export function holdTickObjectShape(): void {
   if (scheduled) return

@@ -79,7 +79,7 @@ export function slotOf(token: string, shift: number, seed: number): number {
   return Math.imul(tail ^ seed, 0x9e3779b1) >>> shift
 }
 
-/** How many slots `createTokenCache(max)` makes: about twice `max`, a power of two, at most 2^14. */
+/** The bits of how many slots `createTokenCache(max)` makes: about twice `max`, at most 2^14. */
 export function slotBits(max: number): number {
   return Math.min(MAX_SLOT_BITS, Math.ceil(Math.log2(max)) + 1)
 }

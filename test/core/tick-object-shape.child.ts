@@ -37,10 +37,12 @@ for (let i = 0; i < 4; i++) {
 for (let i = 0; i < 20; i++) await tick()
 const held = heldTickObject() as Record<string | symbol, unknown> | undefined
 const values = held === undefined ? [] : Reflect.ownKeys(held).map((key) => held[key])
+// Node's first two symbols on a tick object are its async ids (numbers, left as they are).
 const ids = held === undefined ? [] : Object.getOwnPropertySymbols(held).slice(0, 2)
-process.stdout.write(
-  `held: ${held === undefined ? 'none' : `async ids ${ids.every((id) => typeof held[id] === 'number')}, ${Object.keys(held).join(' ')}`}\n`,
-)
+const numericIds = ids.every((id) => typeof held?.[id] === 'number')
+const described =
+  held === undefined ? 'none' : `async ids ${numericIds}, ${Object.keys(held).join(' ')}`
+process.stdout.write(`held: ${described}\n`)
 // Whether the held tick keeps the context's store (directly, or in Node 22+'s frame map) or the
 // domain alive.
 const keeps = values.some(
